@@ -1,0 +1,449 @@
+"""Ingest: read a report file into a :class:`Report` (text, metadata, sections, sentences).
+
+The text is decoded and never changed afterwards; everything else (the body
+range, web-page chrome, a repeated copy of the body, sections, sentences) is
+recorded as offsets into it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import field_validator
+
+from kg.errors import InputError
+from kg.resources import Strict, data_path, load_tsv, load_yaml
+
+SectionKind = Literal["review", "tasks"]
+_SENTENCE_END = re.compile(r"[。！？!?]+[”’」』)）]*|\n+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_DATE = re.compile(r"((?:19|20)\d{2})[-/年.]\d{1,2}")
+
+
+class ChromeField(Strict):
+    label: str
+    key: str | None
+
+
+class RegionPattern(Strict):
+    pattern: str
+    region: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        re.compile(v)
+        return v
+
+
+class IngestRules(Strict):
+    """Schema of `kg/data/rules/ingest.yaml`."""
+
+    chrome_fields: list[ChromeField]
+    chrome_lines: list[str]
+    region_patterns: list[RegionPattern]
+    generic_divisions: list[str]
+    heading_ignore: list[str]
+    delivery_patterns: list[str]
+    task_openers: list[str]
+    review_openers: list[str]
+
+    @field_validator("chrome_lines", "heading_ignore", "delivery_patterns", "task_openers", "review_openers")
+    @classmethod
+    def _all_compile(cls, v: list[str]) -> list[str]:
+        for p in v:
+            re.compile(p)
+        return v
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: SectionKind
+    start: int
+    end: int
+    heading: str
+
+
+@dataclass
+class Report:
+    """One decoded report with the offsets of its parts; `text` is the file's text unchanged."""
+
+    path: Path
+    report_id: str
+    text: str
+    encoding: str
+    body: Span
+    metadata: dict[str, str] = field(default_factory=dict)
+    region: str | None = None
+    region_source: str | None = None
+    year_reported: int | None = None
+    year_delivered: int | None = None
+    sections: list[Section] = field(default_factory=list)
+    sentences: list[Span] = field(default_factory=list)
+
+    @property
+    def issuer(self) -> str | None:
+        """The body that delivers the report: the region's people's government."""
+        if self.region is None:
+            return None
+        return "国务院" if self.region == "中国" else f"{self.region}人民政府"
+
+    def section_at(self, offset: int) -> Section | None:
+        for sec in self.sections:
+            if sec.start <= offset < sec.end:
+                return sec
+        return None
+
+
+@cache
+def rules() -> IngestRules:
+    return load_yaml(data_path("rules", "ingest.yaml"), IngestRules)
+
+
+@cache
+def divisions() -> list[dict[str, str]]:
+    """China's administrative divisions: code, name, short form, level."""
+    return load_tsv(data_path("lexicons", "divisions.tsv"), ("code", "name", "short", "level"), required=2)
+
+
+def report_id_for(path: Path) -> str:
+    """A stable, IRI-safe id from the file name."""
+    return quote(path.stem, safe="-_.~")
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Decode report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030."""
+    if not data.strip():
+        raise InputError(path, "empty file: nothing to read")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"invalid UTF-16 at byte {exc.start}") from exc
+    if b"\x00" in data:
+        raise InputError(path, f"binary file (NUL byte at offset {data.index(0)}); expected a text report")
+    try:
+        # A UTF-8 BOM stays in the text as U+FEFF so offsets match open(encoding="utf-8").
+        return data.decode("utf-8"), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError as utf8_err:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            raise InputError(
+                path, f"not UTF-8 or GB18030 text (invalid byte at offset {utf8_err.start}); re-save it as UTF-8"
+            ) from utf8_err
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, stripped text) of every line; end excludes the newline."""
+    out = []
+    pos = 0
+    for raw in text.split("\n"):
+        out.append((pos, pos + len(raw), raw.strip().lstrip("\ufeff").strip()))
+        pos += len(raw) + 1
+    return out
+
+
+class _Chrome:
+    """Recognises page-chrome lines and collects the metadata they carry."""
+
+    def __init__(self, r: IngestRules) -> None:
+        labels = sorted((f.label for f in r.chrome_fields), key=len, reverse=True)
+        self.keys = {f.label: f.key for f in r.chrome_fields}
+        self.label_re = re.compile("(" + "|".join(map(re.escape, labels)) + r")\s*[:：]?\s*")
+        self.line_res = [re.compile(p) for p in r.chrome_lines]
+
+    def fields(self, line: str) -> list[tuple[str, str]] | None:
+        """(label, value) pairs when the line starts with a label, else None."""
+        m = self.label_re.match(line)
+        if not m:
+            return None
+        parts = self.label_re.split(line)
+        # split gives ['', label, value, label, value, ...]
+        return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+
+    def is_chrome(self, line: str) -> bool:
+        return any(rx.match(line) for rx in self.line_res)
+
+
+def _scan_chrome(lines: list[tuple[int, int, str]], chrome: _Chrome, meta: dict[str, str]) -> int:
+    """Index of the first body line; fills `meta` from the chrome above it."""
+    pending: str | None = None
+    for idx, (_, _, line) in enumerate(lines):
+        if not line:
+            continue
+        pairs = chrome.fields(line)
+        if pairs is not None:
+            pending = None
+            for label, value in pairs:
+                key = chrome.keys[label]
+                if value and key:
+                    meta.setdefault(key, value)
+                elif not value:
+                    pending = label
+            continue
+        if pending is not None and len(line) <= 40:
+            key = chrome.keys[pending]
+            if key:
+                meta.setdefault(key, line)
+            pending = None
+            continue
+        if chrome.is_chrome(line):
+            if "政府工作报告" in line:
+                meta.setdefault("title", line)
+            continue
+        return idx
+    return len(lines)
+
+
+def _is_chrome_line(lines: list[tuple[int, int, str]], idx: int, chrome: _Chrome) -> bool:
+    line = lines[idx][2]
+    if not line or chrome.is_chrome(line) or chrome.fields(line) is not None:
+        return True
+    prev = next((lines[j][2] for j in range(idx - 1, -1, -1) if lines[j][2]), "")
+    pairs = chrome.fields(prev)
+    return bool(pairs) and not pairs[-1][1] and len(line) <= 40
+
+
+def _walk_back(lines: list[tuple[int, int, str]], end: int, chrome: _Chrome, floor: int) -> int:
+    """Move `end` back over chrome lines that precede it (down to `floor`)."""
+    idx = next((i for i, (s, _, _) in enumerate(lines) if s >= end), len(lines)) - 1
+    while idx >= 0 and lines[idx][0] >= floor and _is_chrome_line(lines, idx, chrome):
+        end = lines[idx][0]
+        idx -= 1
+    return end
+
+
+def _find_repeat(text: str, start: int, end: int, probe: int = 80, confirm: int = 400) -> int | None:
+    """Offset where the body's opening passage appears again, if it does."""
+    while start < end and text[start].isspace():
+        start += 1
+    snippet = text[start : start + probe]
+    if len(snippet.strip()) < 30:
+        return None
+    pos = text.find(snippet, start + len(snippet), end)
+    while pos != -1:
+        n = min(confirm, end - pos)
+        if n >= len(snippet) and text[pos : pos + n] == text[start : start + n]:
+            return pos
+        pos = text.find(snippet, pos + 1, end)
+    return None
+
+
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+
+
+def _headings(text: str, body: Span) -> list[tuple[int, str]]:
+    """(offset, first 30 characters) of top-level headings inside the body."""
+    out = []
+    for s, e, line in _lines(text):
+        if s < body.start or e > body.end or not line:
+            continue
+        short = len(line) <= 16 and not re.search(r"[，。,；;：:]", line)
+        if (_HEADING.match(line) or short) and not any(re.search(p, line) for p in rules().heading_ignore):
+            out.append((s + text[s:e].index(line[0]), line[:30]))
+    return out
+
+
+@cache
+def _division_names() -> frozenset[str]:
+    return frozenset(row["name"] for row in divisions()) - frozenset(rules().generic_divisions)
+
+
+def _trim_region(name: str) -> str | None:
+    """Cut a captured name back to its longest ending that is a known division."""
+    known = _division_names()
+    for k in range(len(name), 1, -1):
+        if name[-k:] in known:
+            return name[-k:]
+    return name if len(name) <= 8 and name not in rules().generic_divisions else None
+
+
+def _detect_region(text: str, body: Span, r: IngestRules, meta: dict[str, str]) -> tuple[str | None, str | None]:
+    head = text[body.start : min(body.end, body.start + 4000)]
+    for source, scope in (("text", head), ("page metadata", meta.get("title", ""))):
+        for rp in r.region_patterns:
+            m = re.search(rp.pattern, scope, flags=re.M)
+            if not m:
+                continue
+            found = rp.region or _trim_region(m.group(1))
+            if found:
+                return found, source
+    # Fall back on the division the body names most (full names weigh double).
+    body_text = text[body.start : body.end]
+    best: tuple[int, int, str] | None = None
+    rank = {"county": 2, "city": 1, "province": 0}
+    generic = set(r.generic_divisions)
+    for row in divisions():
+        if row["name"] in generic:
+            continue
+        full = body_text.count(row["name"])
+        score = 2 * full + (body_text.count(row["short"]) - full if row["short"] else 0)
+        if score >= 4:
+            key = (score, rank.get(row["level"], 0), row["name"])
+            if best is None or key > best:
+                best = key
+    return (best[2], "most-named division") if best else (None, None)
+
+
+def _year_in(patterns: Iterable[str], line: str) -> int | None:
+    for p in patterns:
+        m = re.search(p, line, flags=re.M)
+        if m and m.groups() and m.group(1) and m.group(1).isdigit():
+            return int(m.group(1))
+    return None
+
+
+def _detect_years(
+    text: str, body: Span, headings: list[tuple[int, str]], r: IngestRules, meta: dict[str, str]
+) -> tuple[int | None, int | None]:
+    delivered = _year_in(r.delivery_patterns, text[body.start : body.start + 300])
+    for key in ("issued", "created", "title"):
+        if delivered is None:
+            m = _DATE.search(meta.get(key, "")) or _YEAR.search(meta.get(key, ""))
+            delivered = int(m.group(1)) if m else None
+    reported = None
+    for _, line in headings:
+        reported = _year_in(r.review_openers, line)
+        if reported:
+            break
+    if delivered is None and reported is None:
+        for _, line in headings:
+            if not any(re.search(p, line) for p in r.review_openers):
+                delivered = _year_in(r.task_openers[:1], line)
+                if delivered:
+                    break
+    if delivered is None and reported is None:
+        years = [int(y) for y in _YEAR.findall(text[body.start : min(body.end, body.start + 600)])]
+        if years:
+            reported = Counter(years).most_common(1)[0][0]
+    if delivered is None and reported is not None:
+        delivered = reported + 1
+    if reported is None and delivered is not None:
+        reported = delivered - 1
+    return reported, delivered
+
+
+def _sections(text: str, body: Span, headings: list[tuple[int, str]], r: IngestRules) -> list[Section]:
+    """Cut the body at top-level headings into review and task parts."""
+    marks: list[tuple[int, SectionKind, str]] = []
+    kind: SectionKind = "review"
+    for offset, line in headings:
+        if any(re.search(p, line) for p in r.review_openers):
+            new: SectionKind = "review"
+        elif any(re.search(p, line) for p in r.task_openers):
+            new = "tasks"
+        else:
+            continue
+        if new != kind or not marks:
+            marks.append((offset, new, line))
+            kind = new
+    first_line = text[body.start : body.start + 200].split("\n")[0].strip()
+    if not marks or marks[0][0] > body.start:
+        marks.insert(0, (body.start, marks[0][1] if marks and marks[0][1] == "review" else "review", first_line))
+    out: list[Section] = []
+    for i, (start, k, heading) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else body.end
+        if out and out[-1].kind == k:
+            out[-1] = Section(k, out[-1].start, end, out[-1].heading)
+        elif end > start:
+            out.append(Section(k, start, end, heading))
+    return out
+
+
+def split_sentences(text: str, spans: Iterable[Span]) -> Iterator[Span]:
+    """Sentences inside `spans`, cut at sentence-final punctuation and line breaks, trimmed."""
+    for span in spans:
+        pos = span.start
+        for m in _SENTENCE_END.finditer(text, span.start, span.end):
+            yield from _trimmed(text, pos, m.end())
+            pos = m.end()
+        yield from _trimmed(text, pos, span.end)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield Span(start, end)
+
+
+def parse(text: str, path: Path, encoding: str = "utf-8") -> Report:
+    """Find the body, metadata, sections and sentences of a decoded report."""
+    if len(_CJK.findall(text[:20000])) < 20:
+        raise InputError(path, "no Chinese text found; expected a government work report (政府工作报告)")
+    r = rules()
+    chrome = _Chrome(r)
+    lines = _lines(text)
+    meta: dict[str, str] = {}
+    first = _scan_chrome(lines, chrome, meta)
+    if first >= len(lines):
+        raise InputError(path, "only web-page chrome, no report body found")
+    start = lines[first][0] + (len(text[lines[first][0] : lines[first][1]]) - len(text[lines[first][0] : lines[first][1]].lstrip()))
+    end = len(text)
+    repeat = _find_repeat(text, start, end)
+    if repeat is not None:
+        meta["repeated_body_at"] = str(repeat)
+        end = repeat
+    end = _walk_back(lines, end, chrome, start)
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    body = Span(start, end)
+    region, region_source = _detect_region(text, body, r, meta)
+    headings = _headings(text, body)
+    reported, delivered = _detect_years(text, body, headings, r, meta)
+    sections = _sections(text, body, headings, r)
+    return Report(
+        path=path,
+        report_id=report_id_for(path),
+        text=text,
+        encoding=encoding,
+        body=body,
+        metadata=meta,
+        region=region,
+        region_source=region_source,
+        year_reported=reported,
+        year_delivered=delivered,
+        sections=sections,
+        sentences=list(split_sentences(text, [body])),
+    )
+
+
+def read_report(path: Path | str) -> Report:
+    """Read and parse one report file; raises :class:`InputError` with the file name."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(p, f"cannot read file: {exc.strerror or exc}") from exc
+    text, encoding = decode(data, p)
+    return parse(text, p, encoding)
+
+
+def iter_report_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Expand files and folders into report files (`*.txt`), sorted for determinism."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*.txt") if q.is_file())
+        elif p.exists():
+            yield p
+        else:
+            raise InputError(p, "no such file or folder")
