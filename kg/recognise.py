@@ -1,0 +1,351 @@
+"""Recognise: find Place, Organization, Project, Program and Event mentions in a Doc.
+
+Three sources, all driven by data files in `kg/data/`:
+
+* an EntityRuler over lexicons (administrative divisions, countries, bodies
+  known by their short names);
+* quoted names (“…”, 《…》), typed by what follows them (`rules/quoted.yaml`);
+* names grown leftwards from a head word (`lexicons/heads.tsv`, `rules/names.yaml`).
+
+Coordinated lists pass a type to their unnamed siblings (丰元大厦、天行国际),
+exclusions (`rules/exclusions.yaml`) remove formulas and role nouns, and the
+longest span wins where candidates overlap. The result is `doc.ents`; the
+canonical name of a lexicon match is the span's `id_`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from pydantic import field_validator
+from spacy.language import Language
+from spacy.pipeline import EntityRuler
+from spacy.tokens import Doc, Span, Token
+
+from kg.ingest import divisions
+from kg.resources import Strict, data_dir, data_path, load_jsonl, load_tsv, load_yaml, word_list
+
+EntityType = Literal["Place", "Organization", "Project", "Program", "Event"]
+ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Program", "Event")
+
+_OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
+_LIST_SEPARATORS = {"、"}
+_LIST_LAST = {"和", "及", "与", "以及"}
+
+
+class Pattern(Strict):
+    """One EntityRuler pattern line (`kg/data/patterns/*.jsonl`)."""
+
+    label: EntityType
+    pattern: str | list[dict[str, object]]
+    id: str | None = None
+
+
+class TypedPattern(Strict):
+    type: EntityType
+    pattern: str
+
+
+class NamedPattern(Strict):
+    name: str
+    pattern: str
+
+
+def _compiles(v: str) -> str:
+    re.compile(v)
+    return v
+
+
+class QuotedRules(Strict):
+    """Schema of `kg/data/rules/quoted.yaml`."""
+
+    max_length: int
+    reject_inside: list[str]
+    reject_before: list[str]
+    reject_after: list[str]
+    code_name: str
+    code_name_time_after: str
+    after_types: list[TypedPattern]
+    default_type: EntityType
+    title_work_before: str
+
+    _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
+
+
+class NameRules(Strict):
+    """Schema of `kg/data/rules/names.yaml`."""
+
+    name_tags: list[str]
+    max_chars: int
+    min_name_chars: int
+    region_prefixes: list[str]
+    number_in_name: str
+    project_works: str
+
+
+class Exclusions(Strict):
+    """Schema of `kg/data/rules/exclusions.yaml`."""
+
+    patterns: list[NamedPattern]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int  # token index
+    end: int
+    label: EntityType
+    source: str  # lexicon | quoted | head | list
+    canonical: str = ""
+
+
+@cache
+def _rules() -> tuple[QuotedRules, NameRules, Exclusions]:
+    return (
+        load_yaml(data_path("rules", "quoted.yaml"), QuotedRules),
+        load_yaml(data_path("rules", "names.yaml"), NameRules),
+        load_yaml(data_path("rules", "exclusions.yaml"), Exclusions),
+    )
+
+
+@cache
+def heads() -> dict[str, EntityType]:
+    out: dict[str, EntityType] = {}
+    for row in load_tsv(data_path("lexicons", "heads.tsv"), ("head", "type")):
+        out[row["head"]] = Pattern(label=row["type"], pattern=row["head"]).label  # type: ignore[arg-type]
+    return out
+
+
+def ruler_patterns() -> list[dict[str, object]]:
+    """EntityRuler patterns: pattern files plus the place lexicons."""
+    pats: list[dict[str, object]] = []
+    for path in sorted((data_dir() / "patterns").glob("*.jsonl")):
+        for p in load_jsonl(path, Pattern):
+            pats.append(p.model_dump(exclude_none=True))
+    for row in divisions():
+        pats.append({"label": "Place", "pattern": row["name"], "id": row["name"]})
+        if row["short"]:
+            pats.append({"label": "Place", "pattern": row["short"], "id": row["name"]})
+    for name in sorted(word_list("world_places.txt")):
+        pats.append({"label": "Place", "pattern": name})
+    return pats
+
+
+class Recognizer:
+    """The `kg_recognizer` component: quoted and head-word names, lists, exclusions."""
+
+    def __init__(self) -> None:
+        self.quoted, self.names, excl = _rules()
+        self.heads = heads()
+        self.max_head = max(len(h) for h in self.heads)
+        self.name_tags = frozenset(self.names.name_tags)
+        self.not_names = word_list("not_names.txt")
+        self.exclusion = re.compile("|".join(f"(?:{p.pattern})" for p in excl.patterns))
+        self.number_in_name = re.compile(self.names.number_in_name)
+        self.project_works = re.compile(self.names.project_works)
+        q = self.quoted
+        self.reject_inside = [re.compile(p) for p in q.reject_inside]
+        self.reject_before = [re.compile(p) for p in q.reject_before]
+        self.reject_after = [re.compile(p) for p in q.reject_after]
+        self.code_name = re.compile(q.code_name)
+        self.code_time = re.compile(q.code_name_time_after)
+        self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
+        self.title_work = re.compile(q.title_work_before)
+
+    # -- helpers -----------------------------------------------------------
+    def head_of(self, text: str) -> tuple[str, EntityType] | None:
+        for k in range(min(len(text), self.max_head), 0, -1):
+            label = self.heads.get(text[-k:])
+            if label is not None:
+                return text[-k:], label
+        return None
+
+    def in_name(self, tok: Token) -> bool:
+        if tok.text in self.not_names:
+            return False
+        if tok.tag_ == "m":
+            return bool(self.number_in_name.match(tok.text))
+        return tok.tag_ in self.name_tags
+
+    # -- sources -----------------------------------------------------------
+    def quoted_names(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        text = doc.text
+        i = 0
+        n = len(doc)
+        while i < n:
+            close = _OPEN_CLOSE.get(doc[i].text)
+            if close is None:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and doc[j].text != close and j - i <= 40 and "\n" not in doc[j].text:
+                j += 1
+            if j >= n or doc[j].text != close or j == i + 1:
+                i += 1
+                continue
+            inner = doc[i + 1 : j]
+            label = self.classify_quoted(inner.text, text[max(0, inner.start_char - 20) : inner.start_char - 1],
+                                         text[inner.end_char + 1 : inner.end_char + 12], doc[i].text)
+            if label is not None:
+                out.append(Candidate(i + 1, j, label, "quoted"))
+            i = j + 1
+        return out
+
+    def classify_quoted(self, inner: str, before: str, after: str, mark: str) -> EntityType | None:
+        q = self.quoted
+        if len(inner) > q.max_length or inner in self.not_names:
+            return None
+        if self.code_name.match(inner):
+            return None if self.code_time.match(after) else "Program"
+        if any(rx.search(inner) for rx in self.reject_inside):
+            return None
+        if any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after):
+            return None
+        if mark == "《":
+            return None if self.title_work.search(before) else "Program"
+        head = self.head_of(inner)
+        if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
+            return head[1]
+        for label, rx in self.after_types:
+            if rx.match(after):
+                return label
+        if head is not None and len(inner) > len(head[0]):
+            return head[1]
+        return q.default_type
+
+    def head_names(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        prefixes = set(self.names.region_prefixes)
+        for i, tok in enumerate(doc):
+            if tok.tag_ in ("w", "_SP"):
+                continue
+            found = self.head_of(tok.text)
+            if found is None:
+                continue
+            head, label = found
+            j = i
+            chars = len(tok.text)
+            while j > 0:
+                prev = doc[j - 1]
+                if prev.text in (")", "）"):
+                    k = j - 2
+                    while k >= 0 and doc[k].text not in ("(", "（") and j - k < 6:
+                        k -= 1
+                    if k >= 1 and doc[k].text in ("(", "（") and self.in_name(doc[k - 1]):
+                        chars += doc[k:j].end_char - doc[k:j].start_char
+                        j = k
+                        continue
+                    break
+                if not self.in_name(prev) or chars + len(prev.text) > self.names.max_chars:
+                    break
+                chars += len(prev.text)
+                j -= 1
+            # drop leading tokens that cannot open a name
+            while j < i and (doc[j].text in self.not_names or doc[j].tag_ in ("m", "w") or doc[j].text in ("(", "（")):
+                j += 1
+            span = doc[j : i + 1]
+            name_part = span.text[: -len(head)]
+            if len(name_part) < self.names.min_name_chars and not (name_part and name_part[0] in prefixes):
+                continue
+            if not name_part or all(t.text in self.not_names for t in doc[j:i]) and name_part[0] not in prefixes:
+                continue
+            if head == "工程" and self.project_works.search(name_part):
+                label = "Project"
+            if label == "Organization" and head.endswith("中心") is False and name_part[0] in prefixes:
+                label = "Organization"
+            if head.endswith("中心") and name_part[0] in prefixes and len(name_part) > 1:
+                label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
+            out.append(Candidate(j, i + 1, label, "head"))
+        return out
+
+    def list_siblings(self, doc: Doc, ents: list[Candidate]) -> list[Candidate]:
+        """Names coordinated with a typed entity (A、B、C) get its type."""
+        taken = set()
+        for c in ents:
+            taken.update(range(c.start, c.end))
+        out: list[Candidate] = []
+        for c in ents:
+            if c.source == "quoted":
+                continue
+            # following siblings
+            k = c.end
+            while k < len(doc) and doc[k].text in _LIST_SEPARATORS:
+                s = k + 1
+                e = s
+                while e < len(doc) and e not in taken and self.in_name(doc[e]) and e - s < 6:
+                    e += 1
+                if e == s or not self._sibling_ok(doc[s:e]):
+                    break
+                out.append(Candidate(s, e, c.label, "list"))
+                taken.update(range(s, e))
+                k = e
+            # preceding siblings
+            k = c.start - 1
+            while k > 0 and doc[k].text in _LIST_SEPARATORS:
+                e = k
+                s = e
+                while s > 0 and (s - 1) not in taken and self.in_name(doc[s - 1]) and e - s < 6:
+                    s -= 1
+                if e == s or not self._sibling_ok(doc[s:e]):
+                    break
+                out.append(Candidate(s, e, c.label, "list"))
+                taken.update(range(s, e))
+                k = s - 1
+        return out
+
+    def _sibling_ok(self, span: Span) -> bool:
+        text = span.text
+        return 2 <= len(text) <= 12 and text not in self.not_names and not text.isdigit()
+
+    # -- resolution --------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        lexicon = [
+            Candidate(e.start, e.end, e.label_, "lexicon", e.ent_id_)  # type: ignore[arg-type]
+            for e in doc.ents
+        ]
+        cands = self.quoted_names(doc) + self.head_names(doc) + lexicon
+        cands = self.resolve(doc, cands)
+        cands = self.resolve(doc, cands + self.list_siblings(doc, cands))
+        doc.ents = [Span(doc, c.start, c.end, label=c.label, span_id=c.canonical) for c in cands]
+        return doc
+
+    def resolve(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+        """Drop excluded candidates; keep quoted names first, then the longest."""
+        text = doc.text
+        blocked = [m.span() for m in self.exclusion.finditer(text)]
+        rank = {"quoted": 0, "head": 1, "lexicon": 2, "list": 3}
+        keep: list[Candidate] = []
+        used: set[int] = set()
+        ordered = sorted(
+            cands,
+            key=lambda c: (rank[c.source] != 0, -(doc[c.start : c.end].end_char - doc[c.start : c.end].start_char),
+                           rank[c.source], c.start),
+        )
+        for c in ordered:
+            span = doc[c.start : c.end]
+            s, e = span.start_char, span.end_char
+            if any(bs < e and s < be for bs, be in blocked):
+                continue
+            if span.text in self.not_names or len(span.text) < 2 and c.source != "quoted":
+                continue
+            if any(t in used for t in range(c.start, c.end)):
+                continue
+            used.update(range(c.start, c.end))
+            keep.append(c)
+        return sorted(keep, key=lambda c: c.start)
+
+
+@Language.factory("kg_recognizer")
+def make_recognizer(nlp: Language, name: str) -> Recognizer:
+    return Recognizer()
+
+
+def add_recognizer(nlp: Language) -> Language:
+    """Add the EntityRuler (lexicons) and `kg_recognizer` to a pipeline."""
+    ruler: EntityRuler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})  # type: ignore[assignment]
+    ruler.add_patterns(ruler_patterns())  # type: ignore[arg-type]
+    nlp.add_pipe("kg_recognizer")
+    return nlp
