@@ -33,7 +33,7 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Pro
 
 _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _LIST_SEPARATORS = {"、"}
-_LIST_LAST = {"和", "及", "与", "以及"}
+_PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
 
 
 class Pattern(Strict):
@@ -124,9 +124,10 @@ def ruler_patterns() -> list[dict[str, object]]:
     for path in sorted((data_dir() / "patterns").glob("*.jsonl")):
         for p in load_jsonl(path, Pattern):
             pats.append(p.model_dump(exclude_none=True))
+    stop = word_list("short_form_stop.txt")
     for row in divisions():
         pats.append({"label": "Place", "pattern": row["name"], "id": row["name"]})
-        if row["short"]:
+        if row["short"] and row["short"] not in stop:
             pats.append({"label": "Place", "pattern": row["short"], "id": row["name"]})
     for name in sorted(word_list("world_places.txt")):
         pats.append({"label": "Place", "pattern": name})
@@ -202,16 +203,18 @@ class Recognizer:
             return None if self.code_time.match(after) else "Program"
         if any(rx.search(inner) for rx in self.reject_inside):
             return None
-        if any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after):
+        typed_after = next((label for label, rx in self.after_types if rx.match(after)), None)
+        if typed_after is None and (
+            any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
+        ):
             return None
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
         head = self.head_of(inner)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
             return head[1]
-        for label, rx in self.after_types:
-            if rx.match(after):
-                return label
+        if typed_after is not None:
+            return typed_after
         if head is not None and len(inner) > len(head[0]):
             return head[1]
         return q.default_type
@@ -226,6 +229,8 @@ class Recognizer:
             if found is None:
                 continue
             head, label = found
+            if len(head) == 1 and tok.text != head and tok.tag_ != "nx":
+                continue  # 浙江 is a word, not a name ending in 江
             j = i
             chars = len(tok.text)
             while j > 0:
@@ -268,7 +273,7 @@ class Recognizer:
             taken.update(range(c.start, c.end))
         out: list[Candidate] = []
         for c in ents:
-            if c.source == "quoted":
+            if c.source != "head" or c.label not in ("Project", "Organization"):
                 continue
             # following siblings
             k = c.end
@@ -298,7 +303,12 @@ class Recognizer:
 
     def _sibling_ok(self, span: Span) -> bool:
         text = span.text
-        return 2 <= len(text) <= 12 and text not in self.not_names and not text.isdigit()
+        return (
+            2 <= len(text) <= 12
+            and text not in self.not_names
+            and not text.isdigit()
+            and any(t.tag_ in _PROPER_TAGS for t in span)
+        )
 
     # -- resolution --------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:

