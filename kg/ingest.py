@@ -8,6 +8,7 @@ recorded as offsets into it.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -95,6 +96,7 @@ class Report:
     year_delivered: int | None = None
     sections: list[Section] = field(default_factory=list)
     sentences: list[Span] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def issuer(self) -> str | None:
@@ -385,7 +387,7 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
         yield Span(start, end)
 
 
-def parse(text: str, path: Path, encoding: str = "utf-8") -> Report:
+def parse(text: str, path: Path, encoding: str = "utf-8", sha256: str | None = None) -> Report:
     """Find the body, metadata, sections and sentences of a decoded report."""
     if len(_CJK.findall(text[:20000])) < 20:
         raise InputError(path, "no Chinese text found; expected a government work report (政府工作报告)")
@@ -423,6 +425,7 @@ def parse(text: str, path: Path, encoding: str = "utf-8") -> Report:
         year_delivered=delivered,
         sections=sections,
         sentences=list(split_sentences(text, [body])),
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 
 
@@ -434,7 +437,7 @@ def read_report(path: Path | str) -> Report:
     except OSError as exc:
         raise InputError(p, f"cannot read file: {exc.strerror or exc}") from exc
     text, encoding = decode(data, p)
-    return parse(text, p, encoding)
+    return parse(text, p, encoding, hashlib.sha256(data).hexdigest())
 
 
 def iter_report_paths(paths: Iterable[Path | str]) -> Iterator[Path]:

@@ -1,0 +1,45 @@
+"""kg: turn Chinese government work reports (政府工作报告) into an RDF knowledge graph.
+
+The Python API mirrors the CLI::
+
+    from kg import build, extract, query
+    ex = extract("seeds/001_db1b2a7e58f2f446.txt")      # Extraction: report + mentions
+    build(["seeds"], "out/seeds.trig")                  # BuildSummary
+    query("count-quads", ["out/seeds.trig"])            # Result rows
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from kg.build import BuildSummary
+    from kg.pipeline import Extraction
+    from kg.query import Result
+
+
+def extract(path: str | Path) -> Extraction:
+    """Read one report and return its mentions (see :mod:`kg.pipeline`)."""
+    from kg.pipeline import extract as _extract
+
+    return _extract(path)
+
+
+def build(paths: list[str | Path], out: str | Path) -> BuildSummary:
+    """Build the graph of `paths` into `out`; the format comes from the extension."""
+    from kg.build import build as _build
+
+    return _build(paths, out)
+
+
+def query(sparql: str, data: list[str | Path], allow_service: bool = False) -> Result:
+    """Run SPARQL text, a `.rq` file or a saved query's name over graph files."""
+    from kg.query import load_store, resolve_query, run_query
+
+    return run_query(load_store(Path(p) for p in data), resolve_query(sparql), allow_service)
+
+
+__all__ = ["__version__", "build", "extract", "query"]

@@ -1,0 +1,166 @@
+"""Command line: a thin typer layer over kg's functions.
+
+Exit status: 0 on success; 1 when some input files were skipped (the others
+were built); 2 on a usage error or when nothing could be done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from kg.errors import KgError
+
+app = typer.Typer(
+    name="kg",
+    help=(
+        "Build a knowledge graph from Chinese government work reports (政府工作报告) and query it with SPARQL.\n\n"
+        "Example:  kg build seeds -o out/seeds.trig && kg query count-quads --data out/seeds.trig"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+class MentionFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+def _fail(exc: BaseException, code: int = 2) -> NoReturn:
+    if _state["debug"]:
+        raise exc
+    typer.echo(f"kg: error: {exc}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    """kg: reports → RDF knowledge graph → SPARQL."""
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.WARNING, format="kg: %(message)s")
+
+
+@app.command()
+def build(
+    paths: Annotated[list[Path], typer.Argument(help="Report files (.txt) or folders of them.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .trig, .nq, .ttl, .nt or .jsonld.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+) -> None:
+    """Build the graph of the reports: one named graph per report.
+
+    Example:  kg build seeds -o out/seeds.trig
+    """
+    from kg.build import build as run_build
+    from kg.build import stderr_progress
+    from kg.ingest import iter_report_paths
+
+    try:
+        total = len(list(iter_report_paths(paths)))
+        progress = stderr_progress(total) if not quiet and sys.stderr.isatty() else None
+        summary = run_build(paths, out, progress=progress)
+    except KgError as exc:
+        _fail(exc)
+    if progress is not None:
+        typer.echo("", err=True)
+    for skipped in summary.skipped:
+        typer.echo(f"kg: skipped {skipped}", err=True)
+    if not quiet:
+        typer.echo(
+            f"kg: built {out}: {summary.reports} report(s), {summary.mentions} mentions, {summary.quads} "
+            f"{'quads' if out.suffix in ('.trig', '.nq', '.jsonld') else 'triples'}, "
+            f"{summary.chars / max(summary.seconds, 1e-9) / 1000:.0f}k chars/s"
+            + (f", {len(summary.skipped)} skipped" if summary.skipped else ""),
+            err=True,
+        )
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="One report file.")],
+    format: Annotated[MentionFormat, typer.Option("--format", "-f", help="jsonl (for score.py) or table.")] = (
+        MentionFormat.jsonl
+    ),
+) -> None:
+    """Print the entity mentions of one report.
+
+    JSONL has one object per line with start, end, text, type (the format
+    ../shared/tools/score.py reads), plus the linked label and IRI.
+
+    Example:  kg extract seeds/000_d850761e47ed951d.txt --format table
+    """
+    from kg.pipeline import extract as run_extract
+    from kg.query import _table
+
+    try:
+        ex = run_extract(file)
+    except KgError as exc:
+        _fail(exc)
+    if format is MentionFormat.jsonl:
+        for m in ex.mentions:
+            typer.echo(json.dumps(m.as_json(), ensure_ascii=False))
+    else:
+        rows = [[str(m.start), str(m.end), m.type, m.text, m.entity.label] for m in ex.mentions]
+        typer.echo(_table(["start", "end", "type", "text", "label"], rows), nl=False)
+
+
+@app.command()
+def query(
+    query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or the name of a saved query.")],
+    data: Annotated[list[Path], typer.Option("--data", "-d", help="Graph file(s) to query (.trig .nq .ttl .nt .jsonld).")],
+    format: Annotated[ResultFormat, typer.Option("--format", "-f", help="table, or W3C SPARQL results csv/tsv/json.")] = (
+        ResultFormat.table
+    ),
+    allow_service: Annotated[bool, typer.Option("--allow-service", help="Permit SERVICE calls to remote endpoints.")] = (
+        False
+    ),
+) -> None:
+    """Run a read-only SPARQL query over built graph files.
+
+    The default graph is the union of all report graphs; GRAPH ?g selects one report.
+    Saved queries: count-quads, entities-by-type, programs-by-region, mentions-of.
+
+    Example:  kg query "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --data out/seeds.trig
+    """
+    from kg.query import format_result, load_store, resolve_query, run_query
+
+    try:
+        sparql = resolve_query(query)
+        store = load_store(data)
+        result = run_query(store, sparql, allow_service=allow_service)
+        typer.echo(format_result(result, format.value), nl=False)
+    except KgError as exc:
+        _fail(exc)
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the saved queries shipped with kg (run them with `kg query NAME`)."""
+    from kg.query import saved_queries
+
+    for name, path in saved_queries().items():
+        first = next((ln[1:].strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("#")), "")
+        typer.echo(f"{name:<22} {first}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

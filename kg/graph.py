@@ -1,0 +1,178 @@
+"""Graph: extractions → RDF quads, one named graph per report; serialisation.
+
+Quads are built as pyoxigraph terms (fast to serialise and query); terms come
+from :mod:`kg.vocab`. Output is sorted, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import KgError
+from kg.normalise import BASE, Entity, entity_iri, link
+from kg.pipeline import Extraction
+from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, RDF, SKOS, XSD
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+QUAD_FORMATS = {".trig", ".nq", ".jsonld"}
+_TYPE_CLASS = {"Place": KG.Place, "Organization": KG.Organization, "Project": KG.Project,
+               "Program": KG.Program, "Event": KG.Event}
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def _n(term: object) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+def _int(v: int) -> ox.Literal:
+    return ox.Literal(str(v), datatype=_n(XSD.nonNegativeInteger))
+
+
+def _zh(v: str) -> ox.Literal:
+    return ox.Literal(v, language="zh")
+
+
+def report_iri(report_id: str) -> str:
+    return f"{BASE}report/{report_id}"
+
+
+def graph_iri(report_id: str) -> str:
+    return f"{BASE}graph/{report_id}"
+
+
+def format_for(path: Path) -> ox.RdfFormat:
+    """The RDF format named by a file's extension."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise KgError(f"{path}: unknown output format {path.suffix!r}; use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.Term]]:
+    s = ox.NamedNode(entity.iri)
+    yield s, _n(RDF.type), _n(_TYPE_CLASS[entity.type])
+    yield s, _n(SKOS.prefLabel), _zh(entity.label)
+    if entity.alias:
+        yield s, _n(SKOS.altLabel), _zh(entity.alias)
+    if entity.region and region_iri:
+        yield s, _n(KG.relativeTo), ox.NamedNode(region_iri)
+
+
+def report_quads(ex: Extraction) -> list[ox.Quad]:
+    """All quads of one report's named graph, sorted."""
+    r = ex.report
+    g = ox.NamedNode(graph_iri(r.report_id))
+    rep = ox.NamedNode(report_iri(r.report_id))
+    triples: set[tuple[ox.NamedNode, ox.NamedNode, ox.Term]] = set()
+    add = triples.add
+    add((rep, _n(RDF.type), _n(KG.Report)))
+    add((rep, _n(RDF.type), _n(NIF.Context)))
+    add((rep, _n(KG.sourceFile), ox.Literal(r.path.name)))
+    add((rep, _n(KG.sha256), ox.Literal(r.sha256)))
+    add((rep, _n(KG.encoding), ox.Literal(r.encoding)))
+    add((rep, _n(KG.bodyStart), _int(r.body.start)))
+    add((rep, _n(KG.bodyEnd), _int(r.body.end)))
+    if "title" in r.metadata:
+        add((rep, _n(DCTERMS.title), _zh(r.metadata["title"])))
+    if "identifier" in r.metadata:
+        add((rep, _n(DCTERMS.identifier), ox.Literal(r.metadata["identifier"])))
+    if "publisher" in r.metadata:
+        add((rep, _n(KG.publisherLabel), _zh(r.metadata["publisher"])))
+    m = _DATE.match(r.metadata.get("issued", ""))
+    if m:
+        add((rep, _n(DCTERMS.issued), ox.Literal("-".join(m.groups()), datatype=_n(XSD.date))))
+    for prop, year in ((KG.yearReported, r.year_reported), (KG.yearDelivered, r.year_delivered)):
+        if year is not None:
+            add((rep, _n(prop), ox.Literal(str(year), datatype=_n(XSD.gYear))))
+    region_iri = None
+    if r.region:
+        region = link(r.region, "Place", r.region, None)
+        region_iri = region.iri
+        add((rep, _n(KG.region), ox.NamedNode(region_iri)))
+        for t in _entity_triples(region, None):
+            add(t)
+    if r.issuer:
+        issuer = Entity("Organization", r.issuer, entity_iri("Organization", r.issuer))
+        add((rep, _n(KG.issuer), ox.NamedNode(issuer.iri)))
+        for t in _entity_triples(issuer, None):
+            add(t)
+    section_nodes = []
+    for k, sec in enumerate(r.sections, 1):
+        node = ox.NamedNode(f"{rep.value}#section-{k}")
+        section_nodes.append((sec, node))
+        add((node, _n(RDF.type), _n(KG.Section)))
+        add((node, _n(KG.sectionKind), _n(KG.Review if sec.kind == "review" else KG.Tasks)))
+        add((node, _n(NIF.beginIndex), _int(sec.start)))
+        add((node, _n(NIF.endIndex), _int(sec.end)))
+        add((node, _n(DCTERMS.isPartOf), rep))
+        if sec.heading:
+            add((node, _n(DCTERMS.title), _zh(sec.heading)))
+    for sent in r.sentences:
+        node = ox.NamedNode(f"{rep.value}#char={sent.start},{sent.end}")
+        add((node, _n(RDF.type), _n(NIF.Sentence)))
+        add((node, _n(NIF.beginIndex), _int(sent.start)))
+        add((node, _n(NIF.endIndex), _int(sent.end)))
+        add((node, _n(NIF.anchorOf), ox.Literal(r.text[sent.start : sent.end])))
+        add((node, _n(NIF.referenceContext), rep))
+        sec_node = next((n for sec, n in section_nodes if sec.start <= sent.start < sec.end), None)
+        if sec_node is not None:
+            add((node, _n(KG.inSection), sec_node))
+    for men in ex.mentions:
+        node = ox.NamedNode(f"{rep.value}#mention={men.start},{men.end}")
+        add((node, _n(RDF.type), _n(KG.Mention)))
+        add((node, _n(NIF.beginIndex), _int(men.start)))
+        add((node, _n(NIF.endIndex), _int(men.end)))
+        add((node, _n(NIF.anchorOf), ox.Literal(men.text)))
+        add((node, _n(NIF.referenceContext), rep))
+        add((node, _n(NIF.sentence), ox.NamedNode(f"{rep.value}#char={men.sentence.start},{men.sentence.end}")))
+        add((node, _n(ITSRDF.taIdentRef), ox.NamedNode(men.entity.iri)))
+        for t in _entity_triples(men.entity, region_iri):
+            add(t)
+    return sorted((ox.Quad(s, p, o, g) for s, p, o in triples), key=_quad_key)
+
+
+def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+
+
+def serialise(quads: Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """Bytes of `quads` in `fmt`; triple formats get the union of the named graphs."""
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=lambda t: (
+            str(t.subject), str(t.predicate), str(t.object)))
+        data = ox.serialize(triples, None, fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None)
+    else:
+        ordered = sorted(quads, key=_quad_key)
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD) else None
+        data = ox.serialize(ordered, None, fmt, prefixes=prefixes)
+    if data is None:  # pragma: no cover - serialize returns bytes when no output is given
+        raise KgError("serialisation produced no output")
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, then rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

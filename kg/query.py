@@ -1,0 +1,192 @@
+"""Query: run SPARQL over built graph files with pyoxigraph, read-only.
+
+A query is checked before it reaches the engine: updates are refused, and so is
+SERVICE (a network call) unless explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import KgError, QueryError
+from kg.resources import data_path
+
+INPUT_FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+RESULT_FORMATS = ("table", "csv", "tsv", "json")
+_UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
+_STRIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_SHORT_IRIS = {
+    "https://w3id.org/kg-gov/id/": "kgr:",
+    "https://w3id.org/kg-gov/ontology#": "kg:",
+}
+
+
+def saved_queries() -> dict[str, Path]:
+    """Saved queries shipped with kg, by name (file name without `.rq`)."""
+    return {p.stem: p for p in sorted(data_path("queries").glob("*.rq"))}
+
+
+def resolve_query(query: str) -> str:
+    """QUERY may be a saved query's name, a `.rq` file, or SPARQL text."""
+    saved = saved_queries()
+    if query in saved:
+        return saved[query].read_text(encoding="utf-8")
+    if query.endswith(".rq") or ("\n" not in query and len(query) < 256 and Path(query).is_file()):
+        path = Path(query)
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise QueryError(f"{query}: cannot read query file ({exc.strerror or exc})") from exc
+    if re.fullmatch(r"[\w.-]+", query.strip()):
+        names = ", ".join(saved) or "none"
+        raise QueryError(f"{query!r} is neither SPARQL nor a saved query; saved queries are: {names}")
+    return query
+
+
+def check_query(sparql: str, allow_service: bool = False) -> None:
+    """Refuse updates, and SERVICE unless allowed, before any engine sees the query."""
+    if _UPDATE.match(_STRIP.sub(" ", sparql)):
+        raise QueryError("SPARQL updates are refused: kg query is read-only; use SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if not allow_service and re.search(r"\bSERVICE\b", _STRIP.sub(" ", sparql), re.I):
+        raise QueryError("SERVICE (a call to a remote endpoint) is refused; pass --allow-service to permit it")
+
+
+def load_store(paths: Iterable[Path]) -> ox.Store:
+    """An in-memory store holding the given graph files (format from the extension)."""
+    store = ox.Store()
+    for path in paths:
+        fmt = INPUT_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise KgError(f"{path}: unknown data format {path.suffix!r}; use one of {', '.join(INPUT_FORMATS)}")
+        if not path.is_file():
+            raise KgError(f"{path}: no such data file")
+        try:
+            store.bulk_load(path=str(path), format=fmt)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise KgError(f"{path}: cannot load as {fmt.name}: {exc}") from exc
+    return store
+
+
+@dataclass
+class Result:
+    """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
+
+    variables: list[str]
+    rows: list[list[ox.Term | None]]
+    boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
+
+
+def run_query(store: ox.Store, sparql: str, allow_service: bool = False) -> Result:
+    """Run one checked query; the default graph is the union of all report graphs."""
+    check_query(sparql, allow_service)
+    try:
+        res = store.query(sparql, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
+    except OSError as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    if isinstance(res, ox.QueryBoolean):
+        return Result([], [], boolean=bool(res))
+    if isinstance(res, ox.QueryTriples):
+        return Result([], [], triples=list(res))
+    variables = [v.value for v in res.variables]
+    rows = [[sol[v] for v in variables] for sol in res]
+    return Result(variables, rows)
+
+
+def term_text(term: ox.Term | None) -> str:
+    """A readable form of a term: literal values bare, IRIs shortened where known."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        for long, short in _SHORT_IRIS.items():
+            if term.value.startswith(long):
+                return short + term.value[len(long) :]
+        return term.value
+    return str(term)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def format_result(result: Result, fmt: str) -> str:
+    """Render a result as an aligned table, or as W3C SPARQL results CSV/TSV/JSON."""
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"unknown result format {fmt!r}; use one of {', '.join(RESULT_FORMATS)}")
+    if result.triples is not None:
+        data = ox.serialize(result.triples, None, ox.RdfFormat.N_TRIPLES)
+        return data.decode("utf-8") if data else ""
+    if result.boolean is not None:
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
+        return ("true" if result.boolean else "false") + "\n"
+    if fmt == "table":
+        rows = [[term_text(t) for t in row] for row in result.rows]
+        return _table(result.variables, rows) + f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    if fmt == "json":
+        bindings = []
+        for row in result.rows:
+            b: dict[str, dict[str, str]] = {}
+            for var, t in zip(result.variables, row, strict=True):
+                if t is not None:
+                    b[var] = _json_term(t)
+            bindings.append(b)
+        doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(result.variables)
+        for row in result.rows:
+            w.writerow([t.value if isinstance(t, (ox.Literal, ox.NamedNode)) else ("" if t is None else str(t))
+                        for t in row])
+        return buf.getvalue()
+    lines = ["\t".join("?" + v for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else str(t) for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(t: ox.Term) -> dict[str, str]:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        out = {"type": "literal", "value": t.value}
+        if t.language:
+            out["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = t.datatype.value
+        return out
+    return {"type": "triple", "value": str(t)}
