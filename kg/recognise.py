@@ -81,6 +81,7 @@ class NameRules(Strict):
     name_tags: list[str]
     max_chars: int
     min_name_chars: int
+    short_name_heads: list[str]
     region_prefixes: list[str]
     number_in_name: str
     project_works: str
@@ -143,6 +144,8 @@ class Recognizer:
         self.max_head = max(len(h) for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
         self.not_names = word_list("not_names.txt")
+        self.stops = word_list("name_stops.txt")
+        self.generic = self.not_names | self.stops
         self.exclusion = re.compile("|".join(f"(?:{p.pattern})" for p in excl.patterns))
         self.number_in_name = re.compile(self.names.number_in_name)
         self.project_works = re.compile(self.names.project_works)
@@ -164,15 +167,17 @@ class Recognizer:
         return None
 
     def in_name(self, tok: Token) -> bool:
-        if tok.text in self.not_names:
+        if tok.text in self.stops:
             return False
         if tok.tag_ == "m":
             return bool(self.number_in_name.match(tok.text))
         return tok.tag_ in self.name_tags
 
     # -- sources -----------------------------------------------------------
-    def quoted_names(self, doc: Doc) -> list[Candidate]:
+    def quoted_names(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+        """Names in quotes, and the character spans of quoted text that is not a name."""
         out: list[Candidate] = []
+        rejected: list[tuple[int, int]] = []
         text = doc.text
         i = 0
         n = len(doc)
@@ -192,12 +197,14 @@ class Recognizer:
                                          text[inner.end_char + 1 : inner.end_char + 12], doc[i].text)
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
+            else:
+                rejected.append((inner.start_char, inner.end_char))
             i = j + 1
-        return out
+        return out, rejected
 
     def classify_quoted(self, inner: str, before: str, after: str, mark: str) -> EntityType | None:
         q = self.quoted
-        if len(inner) > q.max_length or inner in self.not_names:
+        if len(inner) > q.max_length or inner in self.generic:
             return None
         if self.code_name.match(inner):
             return None if self.code_time.match(after) else "Program"
@@ -244,18 +251,23 @@ class Recognizer:
                         j = k
                         continue
                     break
-                if not self.in_name(prev) or chars + len(prev.text) > self.names.max_chars:
+                verb_ok = label == "Program" and prev.tag_ == "v" and prev.text not in self.generic
+                first_ok = j == i and tok.text == head and len(head) >= 2 and prev.tag_ == "v" and (
+                    prev.text not in self.generic and len(prev.text) >= 2)
+                if not (self.in_name(prev) or verb_ok or first_ok) or chars + len(prev.text) > self.names.max_chars:
                     break
                 chars += len(prev.text)
                 j -= 1
             # drop leading tokens that cannot open a name
-            while j < i and (doc[j].text in self.not_names or doc[j].tag_ in ("m", "w") or doc[j].text in ("(", "（")):
+            while j < i and (doc[j].text in self.generic or doc[j].tag_ in ("m", "w") or doc[j].text in ("(", "（")):
                 j += 1
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
-            if len(name_part) < self.names.min_name_chars and not (name_part and name_part[0] in prefixes):
+            short_ok = head in self.names.short_name_heads and len(name_part) >= 1
+            if len(name_part) < self.names.min_name_chars and not (name_part and name_part[0] in prefixes) and not short_ok:
                 continue
-            if not name_part or all(t.text in self.not_names for t in doc[j:i]) and name_part[0] not in prefixes:
+            own = tok.text[: -len(head)]
+            if not name_part or (not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes):
                 continue
             if head == "工程" and self.project_works.search(name_part):
                 label = "Project"
@@ -305,7 +317,7 @@ class Recognizer:
         text = span.text
         return (
             2 <= len(text) <= 12
-            and text not in self.not_names
+            and text not in self.generic
             and not text.isdigit()
             and any(t.tag_ in _PROPER_TAGS for t in span)
         )
@@ -316,16 +328,16 @@ class Recognizer:
             Candidate(e.start, e.end, e.label_, "lexicon", e.ent_id_)  # type: ignore[arg-type]
             for e in doc.ents
         ]
-        cands = self.quoted_names(doc) + self.head_names(doc) + lexicon
-        cands = self.resolve(doc, cands)
-        cands = self.resolve(doc, cands + self.list_siblings(doc, cands))
+        quoted, not_names = self.quoted_names(doc)
+        cands = self.resolve(doc, quoted + self.head_names(doc) + lexicon, not_names)
+        cands = self.resolve(doc, cands + self.list_siblings(doc, cands), not_names)
         doc.ents = [Span(doc, c.start, c.end, label=c.label, span_id=c.canonical) for c in cands]
         return doc
 
-    def resolve(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    def resolve(self, doc: Doc, cands: list[Candidate], not_names: list[tuple[int, int]]) -> list[Candidate]:
         """Drop excluded candidates; keep quoted names first, then the longest."""
         text = doc.text
-        blocked = [m.span() for m in self.exclusion.finditer(text)]
+        blocked = [m.span() for m in self.exclusion.finditer(text)] + not_names
         rank = {"quoted": 0, "head": 1, "lexicon": 2, "list": 3}
         keep: list[Candidate] = []
         used: set[int] = set()
@@ -339,7 +351,7 @@ class Recognizer:
             s, e = span.start_char, span.end_char
             if any(bs < e and s < be for bs, be in blocked):
                 continue
-            if span.text in self.not_names or len(span.text) < 2 and c.source != "quoted":
+            if span.text in self.generic or len(span.text) < 2 and c.source != "quoted":
                 continue
             if any(t in used for t in range(c.start, c.end)):
                 continue

@@ -48,7 +48,8 @@ def user_words() -> list[tuple[str, str]]:
             words.append((row["short"], "ns"))
     words += [(w, "ns") for w in sorted(word_list("world_places.txt"))]
     for row in load_tsv(data_path("lexicons", "heads.tsv"), ("head", "type")):
-        words.append((row["head"], "khead"))
+        if len(row["head"]) > 2 or row["head"].endswith(("园", "区", "城", "会", "节", "所", "院", "队", "心")):
+            words.append((row["head"], "khead"))
     for _, line in read_lines(data_path("lexicons", "segment_words.txt")):
         word, _, tag = line.partition("\t")
         words.append((word.strip(), tag.strip() or "n"))

@@ -1,0 +1,27 @@
+"""Shared fixtures: the seed reports, ../shared when present, a built seed graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+SEED_000 = SEEDS / "000_d850761e47ed951d.txt"
+SEED_001 = SEEDS / "001_db1b2a7e58f2f446.txt"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def needs_shared() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not (SHARED / "gold").is_dir(), reason="../shared (gold, corpus, score.py) is not beside this clone")
+
+
+@pytest.fixture(scope="session")
+def seed_trig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("graph") / "seeds.trig"
+    build([SEEDS], out)
+    return out

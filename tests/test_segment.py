@@ -1,0 +1,35 @@
+"""Segment: our own jieba tokenizer, offsets unchanged, dictionary tags."""
+
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from kg.pipeline import nlp
+
+TEXTS = [
+    "我代表拱墅区人民政府向大会报告工作。",
+    "  一、2013年工作回顾\r\n\r\n开工建设“6+2”产业园（一期）。",
+    "\ufeff全角：，；（）与半角:,;()混排",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_doc_text_is_the_input(text: str) -> None:
+    doc = nlp()(text)
+    assert doc.text == text
+    assert all(doc.text[t.idx : t.idx + len(t.text)] == t.text for t in doc)
+
+
+def test_uses_a_private_jieba_tokenizer() -> None:
+    tokenizer = nlp().tokenizer
+    assert isinstance(tokenizer.jieba, jieba.Tokenizer)  # type: ignore[attr-defined]
+    assert tokenizer.jieba is not jieba.dt  # type: ignore[attr-defined]
+
+
+def test_lexicon_words_stay_whole_and_are_tagged() -> None:
+    doc = nlp()("落户拱墅的企业和人大代表")
+    words = [t.text for t in doc]
+    assert "拱墅" in words and "人大代表" in words
+    assert next(t for t in doc if t.text == "拱墅").tag_ == "ns"
