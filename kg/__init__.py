@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from kg.build import BuildSummary
+    from kg.builder import BuildSummary
     from kg.pipeline import Extraction
-    from kg.query import Result
+    from kg.sparql import Result
 
 
 def extract(path: str | Path) -> Extraction:
-    """Read one report and return its mentions (see :mod:`kg.pipeline`)."""
+    """Read one report and return its mentions (see the pipeline module)."""
     from kg.pipeline import extract as _extract
 
     return _extract(path)
@@ -30,14 +30,14 @@ def extract(path: str | Path) -> Extraction:
 
 def build(paths: list[str | Path], out: str | Path) -> BuildSummary:
     """Build the graph of `paths` into `out`; the format comes from the extension."""
-    from kg.build import build as _build
+    from kg.builder import build as _build
 
     return _build(paths, out)
 
 
 def query(sparql: str, data: list[str | Path], allow_service: bool = False) -> Result:
     """Run SPARQL text, a `.rq` file or a saved query's name over graph files."""
-    from kg.query import load_store, resolve_query, run_query
+    from kg.sparql import load_store, resolve_query, run_query
 
     return run_query(load_store(Path(p) for p in data), resolve_query(sparql), allow_service)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -30,12 +30,12 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
-class MentionFormat(str, Enum):
+class MentionFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"
@@ -68,8 +68,8 @@ def build(
 
     Example:  kg build seeds -o out/seeds.trig
     """
-    from kg.build import build as run_build
-    from kg.build import stderr_progress
+    from kg.builder import build as run_build
+    from kg.builder import stderr_progress
     from kg.ingest import iter_report_paths
 
     try:
@@ -109,7 +109,7 @@ def extract(
     Example:  kg extract seeds/000_d850761e47ed951d.txt --format table
     """
     from kg.pipeline import extract as run_extract
-    from kg.query import _table
+    from kg.sparql import _table
 
     try:
         ex = run_extract(file)
@@ -126,13 +126,15 @@ def extract(
 @app.command()
 def query(
     query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or the name of a saved query.")],
-    data: Annotated[list[Path], typer.Option("--data", "-d", help="Graph file(s) to query (.trig .nq .ttl .nt .jsonld).")],
-    format: Annotated[ResultFormat, typer.Option("--format", "-f", help="table, or W3C SPARQL results csv/tsv/json.")] = (
-        ResultFormat.table
-    ),
-    allow_service: Annotated[bool, typer.Option("--allow-service", help="Permit SERVICE calls to remote endpoints.")] = (
-        False
-    ),
+    data: Annotated[
+        list[Path], typer.Option("--data", "-d", help="Graph file(s) to query (.trig .nq .ttl .nt .jsonld).")
+    ],
+    format: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="table, or W3C SPARQL results csv/tsv/json.")
+    ] = (ResultFormat.table),
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Permit SERVICE calls to remote endpoints.")
+    ] = (False),
 ) -> None:
     """Run a read-only SPARQL query over built graph files.
 
@@ -141,7 +143,7 @@ def query(
 
     Example:  kg query "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --data out/seeds.trig
     """
-    from kg.query import format_result, load_store, resolve_query, run_query
+    from kg.sparql import format_result, load_store, resolve_query, run_query
 
     try:
         sparql = resolve_query(query)
@@ -155,7 +157,7 @@ def query(
 @app.command("queries")
 def list_queries() -> None:
     """List the saved queries shipped with kg (run them with `kg query NAME`)."""
-    from kg.query import saved_queries
+    from kg.sparql import saved_queries
 
     for name, path in saved_queries().items():
         first = next((ln[1:].strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("#")), "")

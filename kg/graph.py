@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from kg.errors import KgError
 from kg.normalise import BASE, Entity, entity_iri, link
 from kg.pipeline import Extraction
+from kg.sparql import Term
 from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, RDF, SKOS, XSD
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -27,8 +28,13 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
 QUAD_FORMATS = {".trig", ".nq", ".jsonld"}
-_TYPE_CLASS = {"Place": KG.Place, "Organization": KG.Organization, "Project": KG.Project,
-               "Program": KG.Program, "Event": KG.Event}
+_TYPE_CLASS = {
+    "Place": KG.Place,
+    "Organization": KG.Organization,
+    "Project": KG.Project,
+    "Program": KG.Program,
+    "Event": KG.Event,
+}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -60,7 +66,7 @@ def format_for(path: Path) -> ox.RdfFormat:
     return fmt
 
 
-def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.Term]]:
+def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, Term]]:
     s = ox.NamedNode(entity.iri)
     yield s, _n(RDF.type), _n(_TYPE_CLASS[entity.type])
     yield s, _n(SKOS.prefLabel), _zh(entity.label)
@@ -75,7 +81,7 @@ def report_quads(ex: Extraction) -> list[ox.Quad]:
     r = ex.report
     g = ox.NamedNode(graph_iri(r.report_id))
     rep = ox.NamedNode(report_iri(r.report_id))
-    triples: set[tuple[ox.NamedNode, ox.NamedNode, ox.Term]] = set()
+    triples: set[tuple[ox.NamedNode, ox.NamedNode, Term]] = set()
     add = triples.add
     add((rep, _n(RDF.type), _n(KG.Report)))
     add((rep, _n(RDF.type), _n(NIF.Context)))
@@ -150,8 +156,10 @@ def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
 def serialise(quads: Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
     """Bytes of `quads` in `fmt`; triple formats get the union of the named graphs."""
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=lambda t: (
-            str(t.subject), str(t.predicate), str(t.object)))
+        triples = sorted(
+            {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
+            key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+        )
         data = ox.serialize(triples, None, fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None)
     else:
         ordered = sorted(quads, key=_quad_key)

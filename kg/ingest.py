@@ -196,10 +196,10 @@ def _scan_chrome(lines: list[tuple[int, int, str]], chrome: _Chrome, meta: dict[
                 key = chrome.keys[label]
                 if value and key:
                     meta.setdefault(key, value)
-                elif not value:
+                elif not value and key:
                     pending = label
             continue
-        if pending is not None and len(line) <= 40:
+        if pending is not None and len(line) <= 40 and not line.endswith((":", "：")):
             key = chrome.keys[pending]
             if key:
                 meta.setdefault(key, line)
@@ -219,7 +219,9 @@ def _is_chrome_line(lines: list[tuple[int, int, str]], idx: int, chrome: _Chrome
         return True
     prev = next((lines[j][2] for j in range(idx - 1, -1, -1) if lines[j][2]), "")
     pairs = chrome.fields(prev)
-    return bool(pairs) and not pairs[-1][1] and len(line) <= 40
+    if not pairs or pairs[-1][1]:
+        return False
+    return len(line) <= 40 and not line.endswith((":", "："))
 
 
 def _walk_back(lines: list[tuple[int, int, str]], end: int, chrome: _Chrome, floor: int) -> int:
@@ -398,7 +400,9 @@ def parse(text: str, path: Path, encoding: str = "utf-8", sha256: str | None = N
     first = _scan_chrome(lines, chrome, meta)
     if first >= len(lines):
         raise InputError(path, "only web-page chrome, no report body found")
-    start = lines[first][0] + (len(text[lines[first][0] : lines[first][1]]) - len(text[lines[first][0] : lines[first][1]].lstrip()))
+    start = lines[first][0] + (
+        len(text[lines[first][0] : lines[first][1]]) - len(text[lines[first][0] : lines[first][1]].lstrip())
+    )
     end = len(text)
     repeat = _find_repeat(text, start, end)
     if repeat is not None:

@@ -76,10 +76,45 @@ def entity_iri(type_: str, label: str, region: str | None = None) -> str:
     return f"{BASE}{path}/{iri_segment(label)}"
 
 
+@cache
+def _short_forms() -> dict[str, list[tuple[str, str, str]]]:
+    """Short form → [(full name, province code, level)]."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for row in divisions():
+        if row["short"]:
+            out.setdefault(row["short"], []).append((row["name"], row["code"][:2], row["level"]))
+    return out
+
+
+@cache
+def _province_of(region: str | None) -> str | None:
+    return next((row["code"][:2] for row in divisions() if region and row["name"] == region), None)
+
+
+def expand_short_form(short: str, region: str | None) -> str:
+    """拱墅 → 拱墅区. A county-level short form is expanded only inside the report's own
+    province (祥符 in a Hangzhou report is not Kaifeng's 祥符区); provinces and cities
+    are expanded wherever the short form names just one of them."""
+    options = _short_forms().get(short, [])
+    province = _province_of(region)
+    local = {name for name, prov, _ in options if prov == province}
+    if len(local) == 1:
+        return local.pop()
+    wide = {name for name, _, level in options if level != "county"}
+    if len(wide) == 1 and len({name for name, _, _ in options}) == 1:
+        return wide.pop()
+    return short
+
+
 def link(text: str, type_: str, canonical: str | None, region: str | None) -> Entity:
-    """The entity a mention refers to."""
+    """The entity a mention refers to; `canonical` overrides the label found from `text`."""
     surface = canonical_label(text)
-    label = canonical_label(canonical) if canonical else surface
+    if canonical:
+        label = canonical_label(canonical)
+    elif type_ == "Place":
+        label = expand_short_form(surface, region)
+    else:
+        label = surface
     relative = region if region and type_ in ("Organization", "Project") and is_region_relative(label) else None
     return Entity(
         type=type_,

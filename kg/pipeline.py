@@ -72,7 +72,7 @@ def extract_report(report: Report) -> Extraction:
     mentions = []
     for ent in doc.ents:
         start, end = ent.start_char + off, ent.end_char + off
-        entity = link(ent.text, ent.label_, ent.id_ or None, report.region)  # type: ignore[arg-type]
+        entity = link(ent.text, ent.label_, None, report.region)
         mentions.append(Mention(start, end, ent.text, ent.label_, _sentence_of(report, start), entity))  # type: ignore[arg-type]
     return Extraction(report, mentions)
 

@@ -9,8 +9,7 @@ Three sources, all driven by data files in `kg/data/`:
 
 Coordinated lists pass a type to their unnamed siblings (丰元大厦、天行国际),
 exclusions (`rules/exclusions.yaml`) remove formulas and role nouns, and the
-longest span wins where candidates overlap. The result is `doc.ents`; the
-canonical name of a lexicon match is the span's `id_`.
+longest span wins where candidates overlap. The result is `doc.ents`.
 """
 
 from __future__ import annotations
@@ -99,7 +98,6 @@ class Candidate:
     end: int
     label: EntityType
     source: str  # lexicon | quoted | head | list
-    canonical: str = ""
 
 
 @cache
@@ -127,9 +125,9 @@ def ruler_patterns() -> list[dict[str, object]]:
             pats.append(p.model_dump(exclude_none=True))
     stop = word_list("short_form_stop.txt")
     for row in divisions():
-        pats.append({"label": "Place", "pattern": row["name"], "id": row["name"]})
+        pats.append({"label": "Place", "pattern": row["name"]})
         if row["short"] and row["short"] not in stop:
-            pats.append({"label": "Place", "pattern": row["short"], "id": row["name"]})
+            pats.append({"label": "Place", "pattern": row["short"]})
     for name in sorted(word_list("world_places.txt")):
         pats.append({"label": "Place", "pattern": name})
     return pats
@@ -171,6 +169,8 @@ class Recognizer:
             return False
         if tok.tag_ == "m":
             return bool(self.number_in_name.match(tok.text))
+        if tok.text in self.names.region_prefixes:
+            return True
         return tok.tag_ in self.name_tags
 
     # -- sources -----------------------------------------------------------
@@ -193,8 +193,12 @@ class Recognizer:
                 i += 1
                 continue
             inner = doc[i + 1 : j]
-            label = self.classify_quoted(inner.text, text[max(0, inner.start_char - 20) : inner.start_char - 1],
-                                         text[inner.end_char + 1 : inner.end_char + 12], doc[i].text)
+            label = self.classify_quoted(
+                inner.text,
+                text[max(0, inner.start_char - 20) : inner.start_char - 1],
+                text[inner.end_char + 1 : inner.end_char + 12],
+                doc[i].text,
+            )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
             else:
@@ -252,8 +256,13 @@ class Recognizer:
                         continue
                     break
                 verb_ok = label == "Program" and prev.tag_ == "v" and prev.text not in self.generic
-                first_ok = j == i and tok.text == head and len(head) >= 2 and prev.tag_ == "v" and (
-                    prev.text not in self.generic and len(prev.text) >= 2)
+                first_ok = (
+                    j == i
+                    and tok.text == head
+                    and len(head) >= 2
+                    and prev.tag_ == "v"
+                    and (prev.text not in self.generic and len(prev.text) >= 2)
+                )
                 if not (self.in_name(prev) or verb_ok or first_ok) or chars + len(prev.text) > self.names.max_chars:
                     break
                 chars += len(prev.text)
@@ -264,10 +273,16 @@ class Recognizer:
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
             short_ok = head in self.names.short_name_heads and len(name_part) >= 1
-            if len(name_part) < self.names.min_name_chars and not (name_part and name_part[0] in prefixes) and not short_ok:
+            if (
+                len(name_part) < self.names.min_name_chars
+                and not (name_part and name_part[0] in prefixes)
+                and not short_ok
+            ):
                 continue
             own = tok.text[: -len(head)]
-            if not name_part or (not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes):
+            if not name_part or (
+                not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes
+            ):
                 continue
             if head == "工程" and self.project_works.search(name_part):
                 label = "Project"
@@ -280,7 +295,7 @@ class Recognizer:
 
     def list_siblings(self, doc: Doc, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
-        taken = set()
+        taken: set[int] = set()
         for c in ents:
             taken.update(range(c.start, c.end))
         out: list[Candidate] = []
@@ -324,14 +339,11 @@ class Recognizer:
 
     # -- resolution --------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        lexicon = [
-            Candidate(e.start, e.end, e.label_, "lexicon", e.ent_id_)  # type: ignore[arg-type]
-            for e in doc.ents
-        ]
+        lexicon = [Candidate(e.start, e.end, e.label_, "lexicon") for e in doc.ents]  # type: ignore[arg-type]
         quoted, not_names = self.quoted_names(doc)
         cands = self.resolve(doc, quoted + self.head_names(doc) + lexicon, not_names)
         cands = self.resolve(doc, cands + self.list_siblings(doc, cands), not_names)
-        doc.ents = [Span(doc, c.start, c.end, label=c.label, span_id=c.canonical) for c in cands]
+        doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
 
     def resolve(self, doc: Doc, cands: list[Candidate], not_names: list[tuple[int, int]]) -> list[Candidate]:
@@ -343,15 +355,19 @@ class Recognizer:
         used: set[int] = set()
         ordered = sorted(
             cands,
-            key=lambda c: (rank[c.source] != 0, -(doc[c.start : c.end].end_char - doc[c.start : c.end].start_char),
-                           rank[c.source], c.start),
+            key=lambda c: (
+                rank[c.source] != 0,
+                -(doc[c.start : c.end].end_char - doc[c.start : c.end].start_char),
+                rank[c.source],
+                c.start,
+            ),
         )
         for c in ordered:
             span = doc[c.start : c.end]
             s, e = span.start_char, span.end_char
             if any(bs < e and s < be for bs, be in blocked):
                 continue
-            if span.text in self.generic or len(span.text) < 2 and c.source != "quoted":
+            if span.text in self.generic or (len(span.text) < 2 and c.source != "quoted"):
                 continue
             if any(t in used for t in range(c.start, c.end)):
                 continue

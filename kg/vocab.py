@@ -8,7 +8,7 @@ from __future__ import annotations
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD, DefinedNamespace, Namespace
 
-__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "RDF", "RDFS", "SKOS", "XSD", "PREFIXES"]
+__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "PREFIXES", "RDF", "RDFS", "SKOS", "XSD"]
 
 
 class KG(DefinedNamespace):

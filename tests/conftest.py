@@ -15,12 +15,14 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def needs_shared() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not (SHARED / "gold").is_dir(), reason="../shared (gold, corpus, score.py) is not beside this clone")
+    return pytest.mark.skipif(
+        not (SHARED / "gold").is_dir(), reason="../shared (gold, corpus, score.py) is not beside this clone"
+    )
 
 
 @pytest.fixture(scope="session")
 def seed_trig(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kg.build import build
+    from kg.builder import build
 
     out = tmp_path_factory.mktemp("graph") / "seeds.trig"
     build([SEEDS], out)

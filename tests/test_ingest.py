@@ -11,7 +11,10 @@ from kg.errors import InputError
 from kg.ingest import decode, parse, read_report, split_sentences
 from tests.conftest import SEED_000, SEED_001
 
-REPORT = "各位代表：\n现在，我代表临江县人民政府向大会报告工作。\n一、2020年工作回顾\n建成滨河公园。\n二、2021年工作安排\n开工建设新港大桥。\n"
+REPORT = (
+    "各位代表：\n现在，我代表临江县人民政府向大会报告工作。\n"
+    "一、2020年工作回顾\n建成滨河公园。\n二、2021年工作安排\n开工建设新港大桥。\n"
+)
 
 DECODE_CASES = [
     ("utf-8", REPORT.encode("utf-8"), "utf-8", REPORT),

@@ -20,6 +20,9 @@ import pyoxigraph as ox
 from kg.errors import KgError, QueryError
 from kg.resources import data_path
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""Any RDF term pyoxigraph returns in a solution or a triple."""
+
 INPUT_FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
     ".nq": ox.RdfFormat.N_QUADS,
@@ -28,8 +31,13 @@ INPUT_FORMATS: dict[str, ox.RdfFormat] = {
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
-_UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
-_STRIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+# Matched after IRIs, strings and comments are blanked out by _STRIP.
+_UPDATE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I
+)
+_STRIP = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
 _SHORT_IRIS = {
     "https://w3id.org/kg-gov/id/": "kgr:",
     "https://w3id.org/kg-gov/ontology#": "kg:",
@@ -87,7 +95,7 @@ class Result:
     """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
 
     variables: list[str]
-    rows: list[list[ox.Term | None]]
+    rows: list[list[Term | None]]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None
 
@@ -110,7 +118,7 @@ def run_query(store: ox.Store, sparql: str, allow_service: bool = False) -> Resu
     return Result(variables, rows)
 
 
-def term_text(term: ox.Term | None) -> str:
+def term_text(term: Term | None) -> str:
     """A readable form of a term: literal values bare, IRIs shortened where known."""
     if term is None:
         return ""
@@ -168,8 +176,9 @@ def format_result(result: Result, fmt: str) -> str:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(result.variables)
         for row in result.rows:
-            w.writerow([t.value if isinstance(t, (ox.Literal, ox.NamedNode)) else ("" if t is None else str(t))
-                        for t in row])
+            w.writerow(
+                [t.value if isinstance(t, (ox.Literal, ox.NamedNode)) else ("" if t is None else str(t)) for t in row]
+            )
         return buf.getvalue()
     lines = ["\t".join("?" + v for v in result.variables)]
     for row in result.rows:
@@ -177,7 +186,7 @@ def format_result(result: Result, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json_term(t: ox.Term) -> dict[str, str]:
+def _json_term(t: Term) -> dict[str, str]:
     if isinstance(t, ox.NamedNode):
         return {"type": "uri", "value": t.value}
     if isinstance(t, ox.BlankNode):

@@ -60,11 +60,15 @@ def build(
     summary = BuildSummary()
     quads = collect_quads(paths, summary, progress)
     if summary.reports == 0:
-        raise KgError("no report could be read; nothing written" + (
-            f" ({len(summary.skipped)} skipped)" if summary.skipped else ""))
+        raise KgError(
+            "no report could be read; nothing written"
+            + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
+        )
     data = serialise(quads, fmt)
     write_atomic(out, data)
-    summary.quads = len(quads) if out.suffix.lower() in QUAD_FORMATS else len({(q.subject, q.predicate, q.object) for q in quads})
+    summary.quads = (
+        len(quads) if out.suffix.lower() in QUAD_FORMATS else len({(q.subject, q.predicate, q.object) for q in quads})
+    )
     summary.seconds = time.perf_counter() - started
     return summary
 

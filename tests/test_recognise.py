@@ -1,0 +1,62 @@
+"""Recognise: quoted names, head words, lists, lexicons and exclusions (invented sentences)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from kg.pipeline import nlp
+
+FOUND = [
+    ("quoted program", "深入实施“清风行动”，成效明显。", ("清风行动", "Program")),
+    ("quoted, typed by what follows", "推进“两网融合”改革。", ("两网融合", "Program")),
+    (
+        "policy document in title marks",
+        "出台《临江县老旧小区改造管理办法》。",
+        ("临江县老旧小区改造管理办法", "Program"),
+    ),
+    ("numbered code name", "完成“3+1”产业布局。", ("3+1", "Program")),
+    ("coordinated places", "与北京、上海、广州开展合作。", ("上海", "Place")),
+    ("project by head word", "建成滨江大厦、星河国际等5个项目。", ("滨江大厦", "Project")),
+    ("list sibling takes the type", "建成滨江大厦、星河国际等5个项目。", ("星河国际", "Project")),
+    ("body by short name", "区政府、区政协和区人大常委会召开会议。", ("区政协", "Organization")),
+    ("place + organisation is one", "与德国慕尼黑工业大学合作。", ("德国慕尼黑工业大学", "Organization")),
+    ("organisation after a verb", "引进华兴银行、远航集团。", ("远航集团", "Organization")),
+    ("event with ordinal", "成功举办第三届临江国际龙舟节。", ("临江国际龙舟节", "Event")),
+    ("coordinated programs", "河长制、湖长制全面落实。", ("湖长制", "Program")),
+    ("bridge is a place", "新港大桥竣工通车。", ("新港大桥", "Place")),
+    ("division short form", "一批企业落户拱墅。", ("拱墅", "Place")),
+]
+
+NOT_FOUND = [
+    ("honour in quotes", "荣获“全国文明示范区”称号。", "文明示范区"),
+    ("slogan of an outcome", "实现审批“最多90天”。", "最多90天"),
+    ("party congress formula", "全面贯彻党的二十大和二十届三中全会精神。", "二十大"),
+    ("congress session", "落实县十七届人大二次会议部署。", "人大"),
+    ("role noun", "人大代表提出建议，政协委员积极履职。", "人大"),
+    ("plan period as time", "“十四五”时期发展势头良好。", "十四五"),
+    ("generic noun", "全区企业和学校积极参与。", "企业"),
+]
+
+
+def ents(text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.label_) for e in nlp()(text).ents]
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), FOUND, ids=[c[0] for c in FOUND])
+def test_finds(case: str, text: str, expected: tuple[str, str]) -> None:
+    assert expected in ents(text)
+
+
+@pytest.mark.parametrize(("case", "text", "absent"), NOT_FOUND, ids=[c[0] for c in NOT_FOUND])
+def test_does_not_find(case: str, text: str, absent: str) -> None:
+    assert all(absent not in name for name, _ in ents(text))
+
+
+def test_spans_are_flat_and_quotes_stay_outside() -> None:
+    doc = nlp()("实施“凤栖计划”，建设临江银泰城综合体。")
+    spans = [(e.start_char, e.end_char) for e in doc.ents]
+    assert spans == sorted(spans)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
+    assert all(not e.text.startswith("“") and not e.text.endswith("”") for e in doc.ents)

@@ -1,0 +1,53 @@
+"""Data files: a malformed lexicon, pattern or rule file fails with file, line and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import DataFileError
+from kg.ingest import IngestRules
+from kg.recognise import Pattern, QuotedRules
+from kg.resources import data_path, load_jsonl, load_tsv, load_yaml
+
+
+def test_shipped_data_files_load() -> None:
+    load_yaml(data_path("rules", "ingest.yaml"), IngestRules)
+    load_yaml(data_path("rules", "quoted.yaml"), QuotedRules)
+    for path in (data_path("patterns")).glob("*.jsonl"):
+        assert load_jsonl(path, Pattern)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"label": "Place", "pattern": "杭州"', "not valid JSON"),
+        ('{"label": "City", "pattern": "杭州"}', "label"),
+        ('{"label": "Place", "pattern": "杭州", "colour": "red"}', "colour"),
+    ],
+)
+def test_bad_pattern_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('# comment\n{"label": "Place", "pattern": "北京"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        load_jsonl(path, Pattern)
+    assert str(err.value).startswith(f"{path}:3: ")
+    assert problem in str(err.value)
+
+
+def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
+    text = data_path("rules", "quoted.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "quoted.yaml"
+    path.write_text(text.replace("max_length: 30", "max_length: many"), encoding="utf-8")
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("max_length"))
+    with pytest.raises(DataFileError) as err:
+        load_yaml(path, QuotedRules)
+    assert str(err.value).startswith(f"{path}:{line}: max_length")
+
+
+def test_bad_tsv_row(tmp_path: Path) -> None:
+    path = tmp_path / "heads.tsv"
+    path.write_text("大厦\tProject\n广场\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r":2: expected 2 to 2 tab-separated columns"):
+        load_tsv(path, ("head", "type"))
