@@ -84,6 +84,7 @@ class NameRules(Strict):
     region_prefixes: list[str]
     number_in_name: str
     project_works: str
+    counted: str
 
 
 class Exclusions(Strict):
@@ -147,6 +148,7 @@ class Recognizer:
         self.exclusion = re.compile("|".join(f"(?:{p.pattern})" for p in excl.patterns))
         self.number_in_name = re.compile(self.names.number_in_name)
         self.project_works = re.compile(self.names.project_works)
+        self.counted = re.compile(self.names.counted)
         q = self.quoted
         self.reject_inside = [re.compile(p) for p in q.reject_inside]
         self.reject_before = [re.compile(p) for p in q.reject_before]
@@ -268,7 +270,9 @@ class Recognizer:
                 chars += len(prev.text)
                 j -= 1
             # drop leading tokens that cannot open a name
-            while j < i and (doc[j].text in self.generic or doc[j].tag_ in ("m", "w") or doc[j].text in ("(", "（")):
+            while j < i and (
+                doc[j].text in self.generic or doc[j].tag_ in ("m", "w", "v") or doc[j].text in ("(", "（")
+            ):
                 j += 1
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
@@ -278,6 +282,8 @@ class Recognizer:
                 and not (name_part and name_part[0] in prefixes)
                 and not short_ok
             ):
+                continue
+            if self.counted.search(name_part):
                 continue
             own = tok.text[: -len(head)]
             if not name_part or (
