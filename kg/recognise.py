@@ -271,7 +271,10 @@ class Recognizer:
                 j -= 1
             # drop leading tokens that cannot open a name
             while j < i and (
-                doc[j].text in self.generic or doc[j].tag_ in ("m", "w", "v") or doc[j].text in ("(", "（")
+                doc[j].text in self.generic
+                or doc[j].tag_ in ("m", "w")
+                or doc[j].text in ("(", "（")
+                or (doc[j].tag_ == "v" and j < i - 1)  # a verb may only be the whole name part (远航集团)
             ):
                 j += 1
             span = doc[j : i + 1]
