@@ -58,8 +58,7 @@ def nlp() -> Language:
     return add_recognizer(make_nlp())
 
 
-def _sentence_of(report: Report, start: int) -> Span:
-    starts = [s.start for s in report.sentences]
+def _sentence_of(report: Report, starts: list[int], start: int) -> Span:
     i = bisect.bisect_right(starts, start) - 1
     return report.sentences[max(i, 0)]
 
@@ -70,10 +69,11 @@ def extract_report(report: Report) -> Extraction:
     doc = nlp()(body)
     off = report.body.start
     mentions = []
+    starts = [s.start for s in report.sentences]
     for ent in doc.ents:
         start, end = ent.start_char + off, ent.end_char + off
         entity = link(ent.text, ent.label_, None, report.region)
-        mentions.append(Mention(start, end, ent.text, ent.label_, _sentence_of(report, start), entity))  # type: ignore[arg-type]
+        mentions.append(Mention(start, end, ent.text, ent.label_, _sentence_of(report, starts, start), entity))  # type: ignore[arg-type]
     return Extraction(report, mentions)
 
 

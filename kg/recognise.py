@@ -295,8 +295,6 @@ class Recognizer:
                 continue
             if head == "工程" and self.project_works.search(name_part):
                 label = "Project"
-            if label == "Organization" and head.endswith("中心") is False and name_part[0] in prefixes:
-                label = "Organization"
             if head.endswith("中心") and name_part[0] in prefixes and len(name_part) > 1:
                 label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
             out.append(Candidate(j, i + 1, label, "head"))
