@@ -1,18 +1,35 @@
-"""Build: report files → one RDF file (named graph per report), written atomically."""
+"""Build: report files → one RDF file (named graph per report) and/or a persistent store.
+
+Reports are extracted one per task, in worker processes by default. A worker sends back
+its report's named graph as sorted N-Quads bytes (never a spaCy Doc), and the parent
+writes the graphs in the order of their graph IRIs. Because every graph is sorted on its
+own and the graphs are written in a fixed order, the bytes of the output do not depend on
+the number of workers, and quad formats are written as a stream (memory stays flat).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError
-from kg.graph import QUAD_FORMATS, format_for, report_quads, serialise, write_atomic
-from kg.pipeline import Extraction, extract_many
+from kg.graph import QUAD_FORMATS, format_for, graph_iri, report_iri, report_quads, serialise
+from kg.ingest import iter_report_paths, report_id_for
+from kg.pipeline import extract
+from kg.vocab import KG, PREFIXES
 
 
 @dataclass
@@ -24,65 +41,250 @@ class BuildSummary:
     mentions: int = 0
     quads: int = 0
     seconds: float = 0.0
+    unchanged: int = 0
+    workers: int = 1
     skipped: list[InputError] = field(default_factory=list)
 
 
-def collect_quads(
-    paths: Iterable[Path | str],
-    summary: BuildSummary,
-    progress: Callable[[Extraction], None] | None = None,
-) -> list[ox.Quad]:
-    """Quads of every readable report under `paths`; unreadable ones go to `summary.skipped`."""
-    quads: list[ox.Quad] = []
-    for ex in extract_many(paths, on_error=summary.skipped.append):
-        quads.extend(report_quads(ex))
-        summary.reports += 1
-        summary.chars += len(ex.report.text)
-        summary.mentions += len(ex.mentions)
-        if progress is not None:
-            progress(ex)
-    return quads
+@dataclass(frozen=True)
+class ReportGraph:
+    """One extracted report as a worker sends it back: its named graph as sorted N-Quads."""
+
+    path: str
+    report_id: str
+    sha256: str
+    chars: int
+    mentions: int
+    quads: int
+    nquads: bytes
+
+
+@dataclass(frozen=True)
+class ReportFailed:
+    """A report that could not be read (an exception with a custom __init__ does not pickle)."""
+
+    path: str
+    problem: str
+
+    def error(self) -> InputError:
+        return InputError(self.path, self.problem)
+
+
+Outcome = ReportGraph | ReportFailed
+Progress = Callable[[Outcome], None]
+
+
+def extract_graph(path: Path | str) -> Outcome:
+    """Extract one report and serialise its named graph (runs in a worker process)."""
+    try:
+        ex = extract(path)
+    except InputError as exc:
+        return ReportFailed(str(exc.path), exc.problem)
+    quads = report_quads(ex)
+    data = ox.serialize(quads, None, ox.RdfFormat.N_QUADS) or b""
+    r = ex.report
+    return ReportGraph(str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data)
+
+
+def default_workers() -> int:
+    """Worker processes used by default: the cores this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def graph_order(paths: Iterable[Path]) -> list[Path]:
+    """Report files in the order their graphs are written: by graph IRI, as the sorted output has them."""
+    return sorted(paths, key=lambda p: (str(ox.NamedNode(graph_iri(report_id_for(p)))), str(p)))
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork starts workers at once with kg already imported; elsewhere (macOS, Windows) spawn is the safe one.
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def extract_graphs(paths: list[Path], workers: int = 1) -> Iterator[Outcome]:
+    """Extract each report of `paths`, yielding outcomes in the order of `paths`.
+
+    With `workers` > 1, reports are extracted in that many worker processes, each building
+    its spaCy pipeline once; at most a few reports per worker wait in memory at a time.
+    """
+    if workers <= 1 or len(paths) <= 1:
+        for p in paths:
+            yield extract_graph(p)
+        return
+    window = workers * 4
+    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context()) as pool:
+        pending: deque[Future[Outcome]] = deque()
+        it = iter(paths)
+        for p in it:
+            pending.append(pool.submit(extract_graph, p))
+            if len(pending) >= window:
+                break
+        while pending:
+            outcome = pending.popleft().result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(extract_graph, nxt))
+            yield outcome
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes (what the graph records as kg:sha256), or None if unreadable."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` only when the block ends without error: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def build(
     paths: Iterable[Path | str],
-    out: Path | str,
-    progress: Callable[[Extraction], None] | None = None,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    store: Path | str | None = None,
+    force: bool = False,
 ) -> BuildSummary:
-    """Build the graph of the reports under `paths` into `out` (format from its extension).
+    """Build the graph of the reports under `paths` into `out` (format from its extension) and/or `store`.
 
-    Nothing is written when no report could be read; an existing `out` is replaced
-    only once the new file is complete.
+    `workers` worker processes extract reports (default: one per core; 1 runs in this
+    process). Nothing is written to `out` when no report could be read, and an existing
+    `out` is replaced only once the new file is complete. With `store` (a folder holding
+    a persistent pyoxigraph store), each report's named graph is replaced, and a report
+    whose file is unchanged since it was stored (same SHA-256) is not extracted again,
+    unless `force` or `out` is given (the file needs every report).
     """
-    out = Path(out)
-    fmt = format_for(out)
+    if out is None and store is None:
+        raise KgError("nothing to build into; give an output file (--out) and/or a store folder (--store)")
+    out = Path(out) if out is not None else None
+    if out is not None:
+        format_for(out)
     started = time.perf_counter()
-    summary = BuildSummary()
-    quads = collect_quads(paths, summary, progress)
-    if summary.reports == 0:
-        raise KgError(
-            "no report could be read; nothing written"
-            + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
-        )
-    data = serialise(quads, fmt)
-    write_atomic(out, data)
-    summary.quads = (
-        len(quads) if out.suffix.lower() in QUAD_FORMATS else len({(q.subject, q.predicate, q.object) for q in quads})
-    )
+    summary = BuildSummary(workers=workers if workers is not None else default_workers())
+    if summary.workers < 1:
+        raise KgError(f"--workers must be at least 1, not {summary.workers}")
+    ordered = graph_order(iter_report_paths(paths))
+    db = _open_store(Path(store)) if store is not None else None
+    todo = ordered
+    if db is not None and out is None and not force:
+        todo = [p for p in ordered if not _unchanged(db, p)]
+        summary.unchanged = len(ordered) - len(todo)
+    seen: dict[str, str] = {}
+
+    def built() -> Iterator[ReportGraph]:
+        for outcome in extract_graphs(todo, summary.workers):
+            if isinstance(outcome, ReportGraph) and outcome.report_id in seen:
+                outcome = ReportFailed(
+                    outcome.path,
+                    f"same report id {outcome.report_id!r} as {seen[outcome.report_id]}; rename one of the files",
+                )
+            if isinstance(outcome, ReportFailed):
+                summary.skipped.append(outcome.error())
+            else:
+                seen[outcome.report_id] = outcome.path
+                if db is not None:
+                    _replace_graph(db, outcome)
+                summary.reports += 1
+                summary.chars += outcome.chars
+                summary.mentions += outcome.mentions
+                summary.quads += outcome.quads
+            if progress is not None:
+                progress(outcome)
+            if isinstance(outcome, ReportGraph):
+                yield outcome
+
+    with _maybe_output(out) as f:
+        if out is None or f is None:
+            for _ in built():
+                pass
+        else:
+            n = write_graphs(built(), f, format_for(out))
+            if out.suffix.lower() not in QUAD_FORMATS:
+                summary.quads = n
+        if summary.reports == 0 and (out is not None or summary.unchanged == 0):
+            raise KgError(
+                "no report could be read; nothing written"
+                + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
+            )
+    if db is not None:
+        db.flush()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def stderr_progress(total_hint: int | None = None) -> Callable[[Extraction], None]:
-    """A progress printer for terminals: reports done and characters per second."""
-    started = time.perf_counter()
-    done = [0, 0]
+def write_graphs(graphs: Iterable[ReportGraph], f: IO[bytes], fmt: ox.RdfFormat) -> int:
+    """Write report graphs (already in graph order) to `f`; returns the number of triples for triple formats.
 
-    def show(ex: Extraction) -> None:
-        done[0] += 1
-        done[1] += len(ex.report.text)
-        rate = done[1] / max(time.perf_counter() - started, 1e-9)
-        of = f"/{total_hint}" if total_hint else ""
-        print(f"\r[{done[0]}{of}] {ex.report.path.name[:40]:<40} {rate / 1000:7.1f}k chars/s", end="", file=sys.stderr)
+    N-Quads is the graphs' bytes one after the other; TriG and JSON-LD go through one
+    streaming serializer. Turtle and N-Triples hold the union of the graphs (deduplicated
+    and sorted), so only they grow with the corpus.
+    """
+    if fmt == ox.RdfFormat.N_QUADS:
+        for g in graphs:
+            f.write(g.nquads)
+        return 0
+    quads = (q for g in graphs for q in ox.parse(g.nquads, ox.RdfFormat.N_QUADS))
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD):
+        ox.serialize(quads, f, fmt, prefixes=PREFIXES)
+        return 0
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    f.write(serialise((ox.Quad(t.subject, t.predicate, t.object) for t in triples), fmt))
+    return len(triples)
 
-    return show
+
+def _replace_graph(db: ox.Store, g: ReportGraph) -> None:
+    """Replace one report's named graph in the store, leaving every other graph as it was."""
+    db.remove_graph(ox.NamedNode(graph_iri(g.report_id)))
+    db.extend(ox.parse(g.nquads, ox.RdfFormat.N_QUADS))
+
+
+@contextmanager
+def _maybe_output(out: Path | None) -> Iterator[IO[bytes] | None]:
+    if out is None:
+        yield None
+        return
+    with atomic_output(out) as f:
+        yield f
+
+
+def _open_store(path: Path) -> ox.Store:
+    if path.exists() and not path.is_dir():
+        raise KgError(f"{path}: not a folder; --store needs a folder for the on-disk store")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as exc:
+        hint = "; is another kg process using it?" if "lock" in str(exc).lower() else ""
+        raise KgError(f"{path}: cannot open the store ({exc}){hint}") from exc
+
+
+def _unchanged(db: ox.Store, path: Path) -> bool:
+    """True when the store already holds this file's graph, built from the same bytes."""
+    rid = report_id_for(path)
+    sha = file_sha256(path)
+    if sha is None:
+        return False
+    stored = db.quads_for_pattern(
+        ox.NamedNode(report_iri(rid)), ox.NamedNode(str(KG.sha256)), None, ox.NamedNode(graph_iri(rid))
+    )
+    return any(isinstance(q.object, ox.Literal) and q.object.value == sha for q in stored)

@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from kg.errors import KgError
+from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 
 app = typer.Typer(
     name="kg",
@@ -61,33 +62,58 @@ def main(
 @app.command()
 def build(
     paths: Annotated[list[Path], typer.Argument(help="Report files (.txt) or folders of them.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .trig, .nq, .ttl, .nt or .jsonld.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file: .trig, .nq, .ttl, .nt or .jsonld.")
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Folder of a persistent on-disk store; unchanged reports are skipped."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Worker processes (default: one per core; 1: none).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --store: rebuild unchanged reports too.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Build the graph of the reports: one named graph per report.
 
+    Give --out for a file, --store for a persistent store (or both). Progress
+    shows on stderr when it is a terminal; a one-line summary ends every build.
+
     Example:  kg build seeds -o out/seeds.trig
+    Example:  kg build ../shared/corpus --store out/store --workers 2
     """
     from kg.builder import build as run_build
-    from kg.builder import stderr_progress
+    from kg.builder import default_workers
     from kg.ingest import iter_report_paths
+    from kg.progress import ProgressLine
 
+    if out is None and store is None:
+        _fail(KgError("give an output file (--out FILE) and/or a store folder (--store DIR)"))
+    progress = None
     try:
-        total = len(list(iter_report_paths(paths)))
-        progress = stderr_progress(total) if not quiet and sys.stderr.isatty() else None
-        summary = run_build(paths, out, progress=progress)
+        if not quiet and sys.stderr.isatty():
+            progress = ProgressLine(len(list(iter_report_paths(paths))), sys.stderr)
+        summary = run_build(paths, out, progress=progress, workers=workers, store=store, force=force)
     except KgError as exc:
+        if progress is not None:
+            progress.finish()
         _fail(exc)
     if progress is not None:
-        typer.echo("", err=True)
+        progress.finish()
     for skipped in summary.skipped:
         typer.echo(f"kg: skipped {skipped}", err=True)
     if not quiet:
+        where = " and ".join(str(p) for p in (out, store) if p is not None)
+        unit = "triples" if out is not None and out.suffix.lower() in (".ttl", ".nt") else "quads"
+        cores = summary.workers if summary.workers else default_workers()
+        rate = summary.chars / max(summary.seconds, 1e-9)
         typer.echo(
-            f"kg: built {out}: {summary.reports} report(s), {summary.mentions} mentions, {summary.quads} "
-            f"{'quads' if out.suffix in ('.trig', '.nq', '.jsonld') else 'triples'}, "
-            f"{summary.chars / max(summary.seconds, 1e-9) / 1000:.0f}k chars/s"
-            + (f", {len(summary.skipped)} skipped" if summary.skipped else ""),
+            f"kg: built {where}: {summary.reports} report(s), {summary.mentions} mentions, {summary.quads} {unit}"
+            + (f", {summary.unchanged} unchanged" if summary.unchanged else "")
+            + (f", {len(summary.skipped)} skipped" if summary.skipped else "")
+            + f" in {summary.seconds:.1f} s"
+            + (f" ({rate / 1000:.0f}k chars/s, {cores} worker(s))" if summary.chars else ""),
             err=True,
         )
     if summary.skipped:
@@ -123,35 +149,100 @@ def extract(
         typer.echo(_table(["start", "end", "type", "text", "label"], rows), nl=False)
 
 
+def _positive(value: float | None) -> float | None:
+    return None if value is None or value <= 0 else value
+
+
 @app.command()
 def query(
     query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or the name of a saved query.")],
     data: Annotated[
-        list[Path], typer.Option("--data", "-d", help="Graph file(s) to query (.trig .nq .ttl .nt .jsonld).")
-    ],
+        list[Path] | None, typer.Option("--data", "-d", help="Graph file(s) to query (.trig .nq .ttl .nt .jsonld).")
+    ] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="A store folder built by `kg build --store`.")] = None,
     format: Annotated[
         ResultFormat, typer.Option("--format", "-f", help="table, or W3C SPARQL results csv/tsv/json.")
     ] = (ResultFormat.table),
     allow_service: Annotated[
         bool, typer.Option("--allow-service", help="Permit SERVICE calls to remote endpoints.")
     ] = (False),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the query is abandoned; 0: none.")] = (
+        DEFAULT_TIMEOUT
+    ),
+    limit: Annotated[int, typer.Option("--limit", help="Most rows (or triples) returned; 0: no limit.")] = (
+        DEFAULT_LIMIT
+    ),
 ) -> None:
-    """Run a read-only SPARQL query over built graph files.
+    """Run a read-only SPARQL query over built graph files or a store.
 
     The default graph is the union of all report graphs; GRAPH ?g selects one report.
     Saved queries: count-quads, entities-by-type, programs-by-region, mentions-of.
+    Updates are refused and data files are never changed.
 
     Example:  kg query "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --data out/seeds.trig
+    Example:  kg query entities-by-type --store out/store --format csv
     """
-    from kg.sparql import format_result, load_store, resolve_query, run_query
+    from kg.sparql import format_result, load_store, open_store, resolve_query, run_query
 
     try:
+        if (data is None) == (store is None):
+            raise KgError("give the graph to query: --data FILE... or --store DIR (one of the two)")
         sparql = resolve_query(query)
-        store = load_store(data)
-        result = run_query(store, sparql, allow_service=allow_service)
+        db = load_store(data) if data is not None else open_store(store)  # type: ignore[arg-type]
+        result = run_query(
+            db, sparql, allow_service=allow_service, timeout=_positive(timeout), limit=limit if limit > 0 else None
+        )
         typer.echo(format_result(result, format.value), nl=False)
     except KgError as exc:
         _fail(exc)
+    if result.truncated:
+        typer.echo(f"kg: result cut off at {limit} rows; raise --limit to see more", err=True)
+
+
+@app.command()
+def serve(
+    store: Annotated[Path, typer.Option("--store", help="A store folder built by `kg build --store`.")],
+    host: Annotated[str, typer.Option("--host", help="Address to bind; the default serves this machine only.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port (0: any free port).")] = 7878,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Permit SERVICE calls to remote endpoints.")
+    ] = (False),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a query is abandoned; 0: none.")] = (
+        DEFAULT_TIMEOUT
+    ),
+    limit: Annotated[int, typer.Option("--limit", help="Most rows (or triples) per answer; 0: no limit.")] = (
+        DEFAULT_LIMIT
+    ),
+) -> None:
+    """Serve a store as a read-only SPARQL 1.1 Protocol endpoint (SPARQLWrapper, YASGUI, curl).
+
+    Answers GET and POST queries at any path, in SPARQL results JSON, XML, CSV or
+    TSV (Turtle, N-Triples, RDF/XML or JSON-LD for CONSTRUCT), by the Accept header.
+    Updates get 403 and the store is opened read-only. Stop it with Ctrl-C.
+
+    Example:  kg serve --store out/store --port 7878
+              curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' localhost:7878
+    """
+    from kg.serve import Settings, make_server
+    from kg.sparql import open_store
+
+    try:
+        db = open_store(store)
+        server = make_server(db, host, port, Settings(allow_service, _positive(timeout), limit if limit > 0 else None))
+    except KgError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(KgError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port"))
+    bound_host, bound_port = server.server_address[:2]
+    typer.echo(f"kg: serving {store} read-only at http://{bound_host!s}:{bound_port}/sparql (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command("queries")

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ INPUT_FORMATS: dict[str, ox.RdfFormat] = {
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a query may run by default (pyoxigraph has no timeout of its own; see run_query)."""
+DEFAULT_LIMIT = 100_000
+"""Rows (or triples) a query returns by default; more are cut off and the result says so."""
 # Matched after IRIs, strings and comments are blanked out by _STRIP.
 _UPDATE = re.compile(
     r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I
@@ -90,32 +95,93 @@ def load_store(paths: Iterable[Path]) -> ox.Store:
     return store
 
 
+def open_store(path: Path) -> ox.Store:
+    """A persistent store built by `kg build --store`, opened read-only (its files are never changed)."""
+    if not path.is_dir():
+        raise KgError(f"{path}: no such store folder; build one with `kg build REPORTS --store {path}`")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise KgError(f"{path}: cannot open as a kg store ({exc})") from exc
+
+
 @dataclass
 class Result:
-    """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE."""
+    """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE.
+
+    `truncated` is true when the answer had more rows (or triples) than the limit allowed.
+    """
 
     variables: list[str]
     rows: list[list[Term | None]]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None
+    truncated: bool = False
 
 
-def run_query(store: ox.Store, sparql: str, allow_service: bool = False) -> Result:
-    """Run one checked query; the default graph is the union of all report graphs."""
-    check_query(sparql, allow_service)
+def _evaluate(store: ox.Store, sparql: str, limit: int | None) -> Result:
     try:
         res = store.query(sparql, use_default_graph_as_union=True)
+        if isinstance(res, ox.QueryBoolean):
+            return Result([], [], boolean=bool(res))
+        if isinstance(res, ox.QueryTriples):
+            triples: list[ox.Triple] = []
+            for t in res:
+                if limit is not None and len(triples) >= limit:
+                    return Result([], [], triples=triples, truncated=True)
+                triples.append(t)
+            return Result([], [], triples=triples)
+        variables = [v.value for v in res.variables]
+        rows: list[list[Term | None]] = []
+        for sol in res:
+            if limit is not None and len(rows) >= limit:
+                return Result(variables, rows, truncated=True)
+            rows.append([sol[v] for v in variables])
+        return Result(variables, rows)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
     except OSError as exc:
         raise QueryError(f"query failed: {exc}") from exc
-    if isinstance(res, ox.QueryBoolean):
-        return Result([], [], boolean=bool(res))
-    if isinstance(res, ox.QueryTriples):
-        return Result([], [], triples=list(res))
-    variables = [v.value for v in res.variables]
-    rows = [[sol[v] for v in variables] for sol in res]
-    return Result(variables, rows)
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    allow_service: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    limit: int | None = DEFAULT_LIMIT,
+) -> Result:
+    """Run one checked query; the default graph is the union of all report graphs.
+
+    pyoxigraph has no query timeout, so the query runs in a daemon thread (pyoxigraph
+    releases the GIL while it evaluates) and we stop waiting after `timeout` seconds. The
+    abandoned thread runs on until its query ends; a CLI process exits without waiting for it.
+    At most `limit` rows or triples are kept; `Result.truncated` tells when more were cut off.
+    `None` means no timeout, or no limit.
+    """
+    check_query(sparql, allow_service)
+    if timeout is not None and timeout <= 0:
+        raise QueryError(f"timeout must be a positive number of seconds, not {timeout}")
+    if limit is not None and limit < 0:
+        raise QueryError(f"result limit must be 0 or more, not {limit}")
+    if timeout is None:
+        return _evaluate(store, sparql, limit)
+    box: list[Result | BaseException] = []
+
+    def work() -> None:
+        try:
+            box.append(_evaluate(store, sparql, limit))
+        except BaseException as exc:  # handed to the waiting thread
+            box.append(exc)
+
+    thread = threading.Thread(target=work, name="kg-query", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not box:
+        raise QueryError(f"query timed out after {timeout:g} s; raise the timeout (--timeout) or narrow the query")
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
 
 
 def term_text(term: Term | None) -> str:
