@@ -1,0 +1,154 @@
+"""Builder: same bytes for any number of workers, streamed formats, the persistent store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.builder import ReportFailed, ReportGraph, build, extract_graph, graph_order
+from kg.errors import KgError
+from kg.graph import graph_iri
+from tests.conftest import DATA, SEED_000, SEED_001, SEEDS
+
+FORMATS = [".trig", ".nq", ".ttl", ".nt", ".jsonld"]
+# File names whose sort order differs from that of their graph IRIs (".txt" sorts before "0", ">" after it).
+TRICKY_NAMES = ["a.txt", "a0.txt", "a-b.txt"]
+
+
+@pytest.fixture(scope="module")
+def seeds_one_worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("w1")
+    return {ext: (build([SEEDS], out / f"g{ext}", workers=1), (out / f"g{ext}").read_bytes())[1] for ext in FORMATS}
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_output_bytes_do_not_depend_on_workers(
+    seeds_one_worker: dict[str, bytes], tmp_path: Path, ext: str
+) -> None:
+    out = tmp_path / f"g{ext}"
+    summary = build([SEEDS], out, workers=2)
+    assert summary.reports == 2 and summary.workers == 2
+    assert out.read_bytes() == seeds_one_worker[ext]
+
+
+def test_output_is_the_sorted_whole(seeds_one_worker: dict[str, bytes]) -> None:
+    lines = seeds_one_worker[".nq"].decode("utf-8").splitlines()
+    quads = list(ox.parse(seeds_one_worker[".nq"], ox.RdfFormat.N_QUADS))
+    keys = [(str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)) for q in quads]
+    assert keys == sorted(keys) and len(lines) == len(quads) == len(set(keys))
+
+
+def test_graphs_are_ordered_by_graph_iri() -> None:
+    paths = [Path(n) for n in TRICKY_NAMES]
+    ordered = graph_order(paths)
+    iris = [str(ox.NamedNode(graph_iri(p.stem))) for p in ordered]
+    assert iris == sorted(iris)
+    assert [p.name for p in ordered] != sorted(TRICKY_NAMES)
+
+
+def test_tricky_names_stay_sorted_and_deterministic(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in TRICKY_NAMES:
+        shutil.copy(DATA / "mini.txt", folder / name)
+    a, b = tmp_path / "a.nq", tmp_path / "b.nq"
+    build([folder], a, workers=1)
+    build([folder], b, workers=2)
+    assert a.read_bytes() == b.read_bytes()
+    quads = list(ox.parse(a.read_bytes(), ox.RdfFormat.N_QUADS))
+    keys = [(str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)) for q in quads]
+    assert keys == sorted(keys)
+
+
+def test_worker_result_is_the_report_graph() -> None:
+    outcome = extract_graph(SEED_001)
+    assert isinstance(outcome, ReportGraph)
+    quads = list(ox.parse(outcome.nquads, ox.RdfFormat.N_QUADS))
+    assert len(quads) == outcome.quads and {q.graph_name for q in quads} == {ox.NamedNode(graph_iri(outcome.report_id))}
+
+
+def test_worker_reports_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    outcome = extract_graph(bad)
+    assert isinstance(outcome, ReportFailed) and "empty file" in str(outcome.error())
+
+
+def test_same_report_id_twice_is_skipped(tmp_path: Path) -> None:
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(DATA / "mini.txt", tmp_path / sub / "mini.txt")
+    summary = build([tmp_path / "x", tmp_path / "y"], tmp_path / "out.nq", workers=1)
+    assert summary.reports == 1
+    assert len(summary.skipped) == 1 and "same report id 'mini'" in str(summary.skipped[0])
+
+
+def test_nothing_to_build_into() -> None:
+    with pytest.raises(KgError, match="--store"):
+        build([SEEDS])
+
+
+def _as_stored(data: bytes) -> set[ox.Quad]:
+    """Quads as a pyoxigraph store gives them back (it stores xsd:nonNegativeInteger as xsd:integer)."""
+    store = ox.Store()
+    store.extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+    return set(store)
+
+
+def _graph_quads(store: ox.Store, report_id: str) -> set[ox.Quad]:
+    return set(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri(report_id))))
+
+
+def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Path) -> None:
+    folder, db = tmp_path / "in", tmp_path / "store"
+    folder.mkdir()
+    shutil.copy(SEED_000, folder / SEED_000.name)
+    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    first = build([folder], store=db, workers=1)
+    assert first.reports == 2 and first.unchanged == 0
+
+    again = build([folder], store=db, workers=1)
+    assert again.reports == 0 and again.unchanged == 2
+
+    store = ox.Store(str(db))
+    seed_before = _graph_quads(store, SEED_000.stem)
+    mini_before = _graph_quads(store, "mini")
+    del store
+    text = (folder / "mini.txt").read_text(encoding="utf-8")
+    (folder / "mini.txt").write_text(text.replace("。", "。\n", 1), encoding="utf-8")
+    changed = build([folder], store=db, workers=1)
+    assert changed.reports == 1 and changed.unchanged == 1
+
+    store = ox.Store(str(db))
+    assert _graph_quads(store, SEED_000.stem) == seed_before
+    mini_after = _graph_quads(store, "mini")
+    assert mini_after and mini_after != mini_before
+    assert len(store) == len(seed_before) + len(mini_after)
+
+
+def test_store_force_rebuilds(tmp_path: Path) -> None:
+    db = tmp_path / "store"
+    build([DATA / "mini.txt"], store=db, workers=1)
+    assert build([DATA / "mini.txt"], store=db, workers=1, force=True).reports == 1
+
+
+def test_store_and_file_hold_the_same_quads(tmp_path: Path) -> None:
+    db, out = tmp_path / "store", tmp_path / "g.nq"
+    build([SEEDS], out, store=db, workers=1)
+    store = ox.Store(str(db))
+    assert set(store) == _as_stored(out.read_bytes())
+
+
+def test_nquads_bulk_load_path(seeds_one_worker: dict[str, bytes], tmp_path: Path) -> None:
+    """The path an Oxigraph server takes (`oxigraph load --file out.nq`): bulk-load N-Quads into a disk store."""
+    nq = tmp_path / "g.nq"
+    nq.write_bytes(seeds_one_worker[".nq"])
+    store = ox.Store(str(tmp_path / "server"))
+    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    store.optimize()
+    expected = _as_stored(seeds_one_worker[".nq"])
+    assert len(store) == len(expected) and set(store) == expected
+    assert {g.value for g in store.named_graphs()} == {graph_iri(SEED_000.stem), graph_iri(SEED_001.stem)}
