@@ -139,9 +139,31 @@ def _evaluate(store: ox.Store, sparql: str, limit: int | None) -> Result:
             rows.append([sol[v] for v in variables])
         return Result(variables, rows)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
+        raise QueryError(_syntax_message(str(exc))) from exc
     except OSError as exc:
         raise QueryError(f"query failed: {exc}") from exc
+
+
+def _syntax_message(message: str) -> str:
+    """One line naming line and column: pyoxigraph says 'error at 2:9: expected one of …' over several lines.
+
+    A plain-words reason in the expected list ('Prefix not found') is shown alone; character
+    classes are dropped and a long list of keywords is cut.
+    """
+    flat = " ".join(message.split()) or "unknown problem"
+    m = re.match(r"error at (\d+):(\d+)(?:-\d+:\d+)?: (.*)", flat)
+    if not m:
+        return f"SPARQL syntax error: {flat[:200]}"
+    where, rest = f"at line {m[1]}, column {m[2]}", m[3]
+    if rest.startswith("expected one of "):
+        items = [i.strip() for i in re.split(r", (?![^\[]*\])", rest[len("expected one of ") :])]
+        reasons = [i for i in items if " " in i and not i.startswith("[")]
+        if reasons:
+            return f"SPARQL syntax error {where}: {'; '.join(reasons)}"
+        words = [i for i in items if not i.startswith("[")]
+        shown = ", ".join(words[:10]) + (", …" if len(words) > 10 else "")
+        return f"SPARQL syntax error {where}: expected one of {shown or 'a term'}"
+    return f"SPARQL syntax error {where}: {rest[:200]}"
 
 
 def run_query(

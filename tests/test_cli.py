@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from tests.conftest import DATA, SEED_000
+from tests.conftest import DATA, SEED_000, SEEDS
 
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"], ["serve"]])
 def test_help_has_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
@@ -78,3 +78,64 @@ def test_update_is_refused_from_the_cli(tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", "DELETE WHERE { ?s ?p ?o }", "--data", str(out)])
     assert result.exit_code == 2 and "read-only" in result.output
     assert out.read_bytes() == before
+
+
+def test_workers_give_the_same_bytes_and_one_summary_line(tmp_path: Path) -> None:
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.trig"
+        result = runner.invoke(app, ["build", str(SEEDS), "-o", str(out), "--workers", workers])
+        assert result.exit_code == 0, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"kg: built {out}: 2 report(s)")
+        assert f"{workers} worker(s)" in lines[0]
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_quiet_build_prints_nothing(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(tmp_path / "m.nq"), "-q"])
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_store_build_skip_and_query(tmp_path: Path) -> None:
+    db = tmp_path / "store"
+    result = runner.invoke(app, ["build", str(DATA / "mini.txt"), "--store", str(db), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["build", str(DATA / "mini.txt"), "--store", str(db), "-w", "1"])
+    assert result.exit_code == 0 and "1 unchanged" in result.output
+    result = runner.invoke(app, ["query", "count-quads", "--store", str(db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert int(result.output.splitlines()[1]) > 50
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", str(DATA / "mini.txt")], "--store"),
+        (["query", "count-quads"], "--data FILE... or --store DIR"),
+        (["query", "count-quads", "--store", "no-such-store"], "no such store folder"),
+    ],
+)
+def test_missing_graph_is_a_usage_error(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_limit_says_the_result_was_cut(tmp_path: Path) -> None:
+    out = tmp_path / "mini.nq"
+    runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(out), "-q"])
+    result = runner.invoke(
+        app, ["query", "SELECT ?s WHERE { ?s ?p ?o }", "--data", str(out), "--limit", "3", "--format", "csv"]
+    )
+    assert result.exit_code == 0
+    assert "cut off at 3 rows" in result.output
+    assert len([ln for ln in result.output.splitlines() if ln.startswith("http")]) == 3
+
+
+def test_syntax_error_is_one_line_with_line_and_column(tmp_path: Path) -> None:
+    out = tmp_path / "mini.nq"
+    runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(out), "-q"])
+    result = runner.invoke(app, ["query", "SELECT ?s WHERE {\n ?s ?p }", "--data", str(out)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "syntax error at line 2, column 9:" in result.output

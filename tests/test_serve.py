@@ -1,0 +1,121 @@
+"""Serve: a real server on localhost, queried by SPARQLWrapper and plain HTTP; read-only."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.builder import build
+from kg.serve import CSV, JSON, TSV, XML, Settings, make_server, negotiate
+from kg.sparql import open_store
+from tests.conftest import SEEDS
+
+SPARQLWrapper = pytest.importorskip(
+    "SPARQLWrapper", reason="SPARQLWrapper is not installed (it is in the `test` extra: pip install -e '.[test]')"
+)
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+NEGOTIATION = [
+    ("", (JSON, XML), JSON),
+    ("application/sparql-results+xml", (JSON, XML), XML),
+    ("text/csv;q=0.5, application/sparql-results+json", (JSON, XML, CSV), JSON),
+    ("text/*", (JSON, XML, CSV, TSV), CSV),
+    ("application/json", (JSON, XML), JSON),
+    ("image/png", (JSON, XML), None),
+    ("*/*;q=0.1, text/tab-separated-values", (JSON, TSV), TSV),
+]
+REFUSED = [
+    ("update as query", {"query": "DELETE WHERE { ?s ?p ?o }"}, 403, "read-only"),
+    ("update parameter", {"update": "DELETE WHERE { ?s ?p ?o }"}, 403, "read-only"),
+    ("service", {"query": "SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }"}, 403, "SERVICE"),
+    ("syntax", {"query": "SELECT ?s WHERE { ?s ?p }"}, 400, "syntax error"),
+    ("no query", {"other": "x"}, 400, "query"),
+]
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("serve") / "store"
+    build([SEEDS], store=db, workers=1)
+    return db
+
+
+@pytest.fixture(scope="module")
+def endpoint(store_dir: Path) -> Iterator[str]:
+    server = make_server(open_store(store_dir), "127.0.0.1", 0, Settings(limit=5))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host!s}:{port}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("accept", "offered", "expected"), NEGOTIATION)
+def test_negotiate(accept: str, offered: tuple[str, ...], expected: str | None) -> None:
+    assert negotiate(accept, offered) == expected
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select(endpoint: str, store_dir: Path, method: str) -> None:
+    sw = SPARQLWrapper.SPARQLWrapper(endpoint)
+    sw.setQuery(COUNT)
+    sw.setMethod(method)
+    sw.setReturnFormat(SPARQLWrapper.JSON)
+    doc = sw.query().convert()
+    expected = len(ox.Store.read_only(str(store_dir)))
+    assert int(doc["results"]["bindings"][0]["n"]["value"]) == expected
+
+
+def test_sparqlwrapper_xml_and_ask(endpoint: str) -> None:
+    sw = SPARQLWrapper.SPARQLWrapper(endpoint)
+    sw.setQuery("ASK { ?s a <https://w3id.org/kg-gov/ontology#Report> }")
+    sw.setReturnFormat(SPARQLWrapper.XML)
+    xml = sw.query().convert()
+    assert xml.getElementsByTagName("boolean")[0].firstChild.data == "true"
+
+
+def test_sparqlwrapper_construct_turtle(endpoint: str) -> None:
+    sw = SPARQLWrapper.SPARQLWrapper(endpoint)
+    sw.setQuery("CONSTRUCT { ?r a ?t } WHERE { ?r a ?t . FILTER(?t = <https://w3id.org/kg-gov/ontology#Report>) }")
+    sw.setReturnFormat(SPARQLWrapper.TURTLE)
+    data = sw.query().convert()
+    triples = list(ox.parse(data, ox.RdfFormat.TURTLE))
+    assert len(triples) == 2
+
+
+def _http(endpoint: str, params: dict[str, str], accept: str = "") -> tuple[int, str, dict[str, str]]:
+    req = urllib.request.Request(
+        endpoint, data=urllib.parse.urlencode(params).encode(), headers={"Accept": accept} if accept else {}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read().decode("utf-8"), dict(resp.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8"), dict(err.headers)
+
+
+@pytest.mark.parametrize(("case", "params", "status", "message"), REFUSED, ids=[c[0] for c in REFUSED])
+def test_refused(endpoint: str, store_dir: Path, case: str, params: dict[str, str], status: int, message: str) -> None:
+    before = {p.name: p.read_bytes() for p in store_dir.iterdir() if p.suffix == ".sst"}
+    code, body, _ = _http(endpoint, params)
+    assert code == status and message in body and "\n" not in body.strip()
+    assert {p.name: p.read_bytes() for p in store_dir.iterdir() if p.suffix == ".sst"} == before
+
+
+def test_result_limit_is_marked(endpoint: str) -> None:
+    code, body, headers = _http(endpoint, {"query": "SELECT ?s WHERE { ?s ?p ?o }"}, accept=CSV)
+    assert code == 200 and headers.get("X-KG-Truncated") == "true"
+    assert len(body.strip().splitlines()) == 1 + 5
+
+
+def test_not_acceptable(endpoint: str) -> None:
+    code, body, _ = _http(endpoint, {"query": COUNT}, accept="image/png")
+    assert code == 406 and "application/sparql-results+json" in body
