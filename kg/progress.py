@@ -24,7 +24,7 @@ class ProgressLine:
         self.done = 0
         self.chars = 0
         self.started = time.perf_counter()
-        self._drawn = 0.0
+        self._drawn = float("-inf")
         self._width = 0
 
     def __call__(self, outcome: Outcome) -> None:

@@ -25,9 +25,7 @@ def seeds_one_worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, byte
 
 
 @pytest.mark.parametrize("ext", FORMATS)
-def test_output_bytes_do_not_depend_on_workers(
-    seeds_one_worker: dict[str, bytes], tmp_path: Path, ext: str
-) -> None:
+def test_output_bytes_do_not_depend_on_workers(seeds_one_worker: dict[str, bytes], tmp_path: Path, ext: str) -> None:
     out = tmp_path / f"g{ext}"
     summary = build([SEEDS], out, workers=2)
     assert summary.reports == 2 and summary.workers == 2

@@ -10,8 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError
-from kg.errors import KgError
+from kg.errors import KgError, QueryError
 from kg.sparql import check_query, format_result, load_store, open_store, resolve_query, run_query, saved_queries
 
 REFUSED = [
@@ -81,7 +80,7 @@ def _slow_store() -> ox.Store:
 
 
 def test_timeout() -> None:
-    with pytest.raises(QueryError, match="timed out after 0.001 s"):
+    with pytest.raises(QueryError, match=r"timed out after 0\.001 s"):
         run_query(_slow_store(), "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d }", timeout=0.001)
 
 
