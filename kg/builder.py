@@ -27,8 +27,8 @@ import pyoxigraph as ox
 
 from kg.errors import InputError, KgError
 from kg.graph import QUAD_FORMATS, format_for, graph_iri, report_iri, report_quads, serialise
-from kg.ingest import iter_report_paths, report_id_for
-from kg.pipeline import extract
+from kg.ingest import decode, iter_report_paths, parse, report_id_for
+from kg.pipeline import extract, extract_report
 from kg.vocab import KG, PREFIXES
 
 
@@ -72,12 +72,23 @@ class ReportFailed:
 
 Outcome = ReportGraph | ReportFailed
 Progress = Callable[[Outcome], None]
+Extractor = Callable[[list[Path]], Iterable[Outcome]]
+"""Extracts reports, yielding one outcome per path in the order given (local pool, Dask, ...)."""
 
 
-def extract_graph(path: Path | str) -> Outcome:
-    """Extract one report and serialise its named graph (runs in a worker process)."""
+def extract_graph(path: Path | str, data: bytes | None = None) -> Outcome:
+    """Extract one report and serialise its named graph (runs in a worker process).
+
+    With `data`, the report is read from those bytes instead of the file (a worker on
+    another machine need not see the file); `path` still names it.
+    """
     try:
-        ex = extract(path)
+        if data is None:
+            ex = extract(path)
+        else:
+            p = Path(path)
+            text, encoding = decode(data, p)
+            ex = extract_report(parse(text, p, encoding, hashlib.sha256(data).hexdigest()))
     except InputError as exc:
         return ReportFailed(str(exc.path), exc.problem)
     quads = report_quads(ex)
@@ -164,6 +175,7 @@ def build(
     workers: int | None = None,
     store: Path | str | None = None,
     force: bool = False,
+    extractor: Extractor | None = None,
 ) -> BuildSummary:
     """Build the graph of the reports under `paths` into `out` (format from its extension) and/or `store`.
 
@@ -172,7 +184,8 @@ def build(
     `out` is replaced only once the new file is complete. With `store` (a folder holding
     a persistent pyoxigraph store), each report's named graph is replaced, and a report
     whose file is unchanged since it was stored (same SHA-256) is not extracted again,
-    unless `force` or `out` is given (the file needs every report).
+    unless `force` or `out` is given (the file needs every report). `extractor` replaces
+    the local worker pool (see :mod:`kg.distributed`).
     """
     if out is None and store is None:
         raise KgError("nothing to build into; give an output file (--out) and/or a store folder (--store)")
@@ -192,7 +205,8 @@ def build(
     seen: dict[str, str] = {}
 
     def built() -> Iterator[ReportGraph]:
-        for outcome in extract_graphs(todo, summary.workers):
+        outcomes = extractor(todo) if extractor is not None else extract_graphs(todo, summary.workers)
+        for outcome in outcomes:
             if isinstance(outcome, ReportGraph) and outcome.report_id in seen:
                 outcome = ReportFailed(
                     outcome.path,

@@ -1,0 +1,46 @@
+"""Distributed: the documented Dask example on a local cluster gives the bytes of a local build."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.builder import build
+from kg.errors import KgError
+from tests.conftest import DATA, ROOT, SEEDS
+
+pytest.importorskip(
+    "distributed", reason="Dask distributed is not installed (extra `dask`, also in `test`: pip install -e '.[test]')"
+)
+
+
+def test_example_on_a_local_cluster_matches_a_local_build(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    local, dask_out = tmp_path / "local.nq", tmp_path / "dask.nq"
+    build([folder], local, workers=1)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "dask_build.py"), str(folder), "-o", str(dask_out), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr  # one file skipped, the others built
+    assert "empty.txt: empty file" in run.stderr
+    assert "3 report(s)" in run.stderr and "on 2 Dask worker(s)" in run.stderr
+    assert dask_out.read_bytes() == local.read_bytes()
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    from kg.distributed import build_on_cluster
+
+    with pytest.raises(KgError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"):
+        build_on_cluster([SEEDS], tmp_path / "x.nq", "tcp://127.0.0.1:1", connect_timeout=1)
+    assert not (tmp_path / "x.nq").exists()
