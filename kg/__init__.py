@@ -28,11 +28,16 @@ def extract(path: str | Path) -> Extraction:
     return _extract(path)
 
 
-def build(paths: list[str | Path], out: str | Path) -> BuildSummary:
-    """Build the graph of `paths` into `out`; the format comes from the extension."""
+def build(
+    paths: list[str | Path], out: str | Path | None = None, workers: int | None = None, store: str | Path | None = None
+) -> BuildSummary:
+    """Build the graph of `paths` into `out` (format from the extension) and/or a persistent `store` folder.
+
+    `workers` worker processes extract reports (default: one per core).
+    """
     from kg.builder import build as _build
 
-    return _build(paths, out)
+    return _build(paths, out, workers=workers, store=store)
 
 
 def query(sparql: str, data: list[str | Path], allow_service: bool = False) -> Result:
