@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -111,9 +112,13 @@ def graph_order(paths: Iterable[Path]) -> list[Path]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork starts workers at once with kg already imported; elsewhere (macOS, Windows) spawn is the safe one.
+    """fork starts workers at once with kg imported, but is only safe while this process has one thread
+    (a lock held by another thread would stay locked in the child); otherwise forkserver, or spawn
+    where neither exists (macOS, Windows)."""
     if sys.platform == "linux":
-        return multiprocessing.get_context("fork")
+        if threading.active_count() == 1:
+            return multiprocessing.get_context("fork")
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,6 +31,21 @@ def test_output_bytes_do_not_depend_on_workers(seeds_one_worker: dict[str, bytes
     summary = build([SEEDS], out, workers=2)
     assert summary.reports == 2 and summary.workers == 2
     assert out.read_bytes() == seeds_one_worker[ext]
+
+
+def test_workers_started_beside_another_thread_give_the_same_bytes(
+    seeds_one_worker: dict[str, bytes], tmp_path: Path
+) -> None:
+    """With a second thread alive, workers come from a fork server instead of a plain fork."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        build([SEEDS], tmp_path / "g.nq", workers=2)
+    finally:
+        stop.set()
+        other.join()
+    assert (tmp_path / "g.nq").read_bytes() == seeds_one_worker[".nq"]
 
 
 def test_output_is_the_sorted_whole(seeds_one_worker: dict[str, bytes]) -> None:
