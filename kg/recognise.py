@@ -70,6 +70,7 @@ class QuotedRules(Strict):
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
+    common_word_tags: list[str]
 
     _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
 
@@ -92,6 +93,7 @@ class NameRules(Strict):
     numeral_in_name: str
     program_conjunctions: list[str]
     generic_heads: list[str]
+    weak_heads: list[str]
     class_count: str
     list_class_gap: str
     list_classes: list[TypedPattern]
@@ -168,6 +170,7 @@ class Recognizer:
         self.ordinal = re.compile(self.names.event_ordinal)
         self.numeral = re.compile(self.names.numeral_in_name)
         self.generic_heads = frozenset(self.names.generic_heads)
+        self.weak_heads = frozenset(self.names.weak_heads)
         self.class_count = re.compile(self.names.class_count)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
@@ -184,6 +187,8 @@ class Recognizer:
         self.code_time = re.compile(q.code_name_time_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
+        self.common_word_tags = frozenset(q.common_word_tags)
+        self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
 
     # -- helpers -----------------------------------------------------------
     def head_of(self, text: str) -> tuple[str, EntityType] | None:
@@ -238,6 +243,9 @@ class Recognizer:
                 text[max(0, inner.start_char - 20) : inner.start_char - 1],
                 text[inner.end_char + 1 : inner.end_char + 12],
                 doc[i].text,
+                common_word=len(inner) == 1
+                and inner[0].tag_ in self.common_word_tags
+                and not self.has_numeral.search(inner.text),
             )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
@@ -246,7 +254,14 @@ class Recognizer:
             i = j + 1
         return out, rejected
 
-    def classify_quoted(self, inner: str, before: str, after: str, mark: str) -> EntityType | None:
+    def classify_quoted(
+        self, inner: str, before: str, after: str, mark: str, common_word: bool = False
+    ) -> EntityType | None:
+        """The type of a quoted name, or None when the quoted text is not a name.
+
+        `common_word`: the quoted text is one ordinary dictionary word (“硬骨头”, “独角兽”),
+        a name only when a type word follows the marks (“旭日”计划).
+        """
         q = self.quoted
         if len(inner) > q.max_length or inner in self.generic:
             return None
@@ -261,6 +276,8 @@ class Recognizer:
             return None
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
+        if common_word and typed_after is None:
+            return None
         head = self.head_of(inner)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
             return head[1]
@@ -351,6 +368,7 @@ class Recognizer:
             j = self.name_start(doc, i, label)
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
+            own = tok.text[: -len(head)]
             short_ok = head in self.names.short_name_heads and len(name_part) >= 1
             if (
                 len(name_part) < self.names.min_name_chars
@@ -360,9 +378,10 @@ class Recognizer:
                 continue
             if self.counted.search(name_part):
                 continue
+            if head in self.weak_heads and not any(t.tag_ in _PROPER_TAGS for t in doc[j:i]) and own == "":
+                continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
-            own = tok.text[: -len(head)]
             if not name_part or (
                 not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes
             ):
