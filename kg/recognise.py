@@ -32,6 +32,7 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Pro
 
 _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _LIST_SEPARATORS = {"、"}
+_NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
 _PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
 
 
@@ -94,6 +95,7 @@ class NameRules(Strict):
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
+    object_stops: list[str]
     class_count: str
     list_class_gap: str
     list_classes: list[TypedPattern]
@@ -171,6 +173,7 @@ class Recognizer:
         self.numeral = re.compile(self.names.numeral_in_name)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
+        self.object_stops = frozenset(self.names.object_stops)
         self.class_count = re.compile(self.names.class_count)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
@@ -307,6 +310,8 @@ class Recognizer:
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
+            if label != "Program" and prev.text in self.object_stops:
+                break  # 梅彩片区|建设|先进制造业联合总部基地
             if label == "Place" and prev.tag_ == "khead" and self.heads.get(prev.text) == "Place":
                 break  # 祥符片区|石祥路: another Place ends here
             if chars + len(prev.text) > self.names.max_chars:
@@ -340,7 +345,8 @@ class Recognizer:
                 or (
                     t.tag_ in ("v", "a", "ad", "d")
                     and not by_action
-                    and (j < i - 1 or label not in ("Organization", "Project"))  # 远航集团
+                    # a single word before the head may be the name itself (远航集团, 富康大厦)
+                    and (j < i - 1 or not (label == "Organization" or (label == "Project" and t.tag_ == "a")))
                 )
             )
             if not drop:
@@ -378,7 +384,7 @@ class Recognizer:
                 continue
             if self.counted.search(name_part):
                 continue
-            if head in self.weak_heads and not any(t.tag_ in _PROPER_TAGS for t in doc[j:i]) and own == "":
+            if head in self.weak_heads and not any(t.tag_ in _NAME_TAGS for t in doc[j:i]) and own == "":
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
