@@ -14,7 +14,7 @@ from tests.conftest import DATA, SEED_000
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"], ["eval"]])
 def test_help_has_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
