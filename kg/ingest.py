@@ -293,8 +293,9 @@ def _detect_region(text: str, body: Span, r: IngestRules, meta: dict[str, str]) 
     best: tuple[int, int, str] | None = None
     rank = {"county": 2, "city": 1, "province": 0}
     generic = set(r.generic_divisions)
+    bigrams = {body_text[k : k + 2] for k in range(len(body_text) - 1)}  # skip names the text cannot hold
     for row in divisions():
-        if row["name"] in generic:
+        if row["name"] in generic or (row["name"][:2] not in bigrams and row["short"][:2] not in bigrams):
             continue
         full = body_text.count(row["name"])
         score = 2 * full + (body_text.count(row["short"]) - full if row["short"] else 0)

@@ -15,17 +15,19 @@ longest span wins where candidates overlap. The result is `doc.ents`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple, overload
 
 from pydantic import field_validator
 from spacy.language import Language
 from spacy.pipeline import EntityRuler
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from kg.ingest import divisions
 from kg.resources import Strict, data_dir, data_path, load_jsonl, load_tsv, load_yaml, word_list
+from kg.segment import TOKENS_KEY
 
 EntityType = Literal["Place", "Organization", "Project", "Program", "Event"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Program", "Event")
@@ -34,6 +36,87 @@ _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"',
 _LIST_SEPARATORS = {"、"}
 _NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
 _PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
+
+
+class Tok(NamedTuple):
+    """One token as plain Python data (its index, text, tag and character offset)."""
+
+    i: int
+    text: str
+    tag_: str
+    idx: int
+
+
+class Part:
+    """Tokens `start:end` of a :class:`Toks` view, with their text and character offsets."""
+
+    __slots__ = ("end", "start", "view")
+
+    def __init__(self, view: Toks, start: int, end: int) -> None:
+        self.view, self.start, self.end = view, start, end
+
+    @property
+    def start_char(self) -> int:
+        v = self.view
+        return v.starts[self.start] if self.start < len(v.words) else len(v.text)
+
+    @property
+    def end_char(self) -> int:
+        if self.end <= self.start:
+            return self.start_char
+        v = self.view
+        end: int = v.starts[self.end - 1] + len(v.words[self.end - 1])
+        return end
+
+    @property
+    def text(self) -> str:
+        return self.view.text[self.start_char : self.end_char]
+
+    def __iter__(self) -> Iterator[Tok]:
+        return (self.view[k] for k in range(self.start, self.end))
+
+    def __len__(self) -> int:
+        return max(self.end - self.start, 0)
+
+
+class Toks:
+    """A Doc's tokens read once into plain Python lists.
+
+    spaCy builds a new Token object on every `doc[i]` and re-joins every token on
+    every `doc.text`; the recogniser looks at each token many times, so it reads
+    them once here and makes a :class:`Tok` only for the tokens it looks at closely.
+    """
+
+    __slots__ = ("starts", "tags", "text", "words")
+
+    def __init__(self, doc: Doc) -> None:
+        cached = doc.user_data.get(TOKENS_KEY)
+        if cached is not None:  # left by kg's tokenizer: no need to walk the Doc
+            self.words, self.tags, self.starts = cached
+            self.text = "".join(self.words)
+        else:
+            self.text = doc.text
+            self.words = [t.text for t in doc]
+            self.tags = [t.tag_ for t in doc]
+            self.starts = [t.idx for t in doc]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __iter__(self) -> Iterator[Tok]:
+        return map(Tok, range(len(self.words)), self.words, self.tags, self.starts)
+
+    @overload
+    def __getitem__(self, key: int) -> Tok: ...
+    @overload
+    def __getitem__(self, key: slice) -> Part: ...
+    def __getitem__(self, key: int | slice) -> Tok | Part:
+        if isinstance(key, slice):
+            start, end, _ = key.indices(len(self.words))
+            return Part(self, start, end)
+        if key < 0:
+            key += len(self.words)
+        return Tok(key, self.words[key], self.tags[key], self.starts[key])
 
 
 class Pattern(Strict):
@@ -158,6 +241,7 @@ class Recognizer:
         self.quoted, self.names, excl = _rules()
         self.heads = heads()
         self.max_head = max(len(h) for h in self.heads)
+        self.head_ends = frozenset(h[-1] for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
         self.place_tags = frozenset(self.names.place_name_tags)
         self.adverbs = frozenset(self.names.adverbs)
@@ -174,6 +258,7 @@ class Recognizer:
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.object_stops = frozenset(self.names.object_stops)
+        self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
@@ -195,22 +280,25 @@ class Recognizer:
 
     # -- helpers -----------------------------------------------------------
     def head_of(self, text: str) -> tuple[str, EntityType] | None:
+        """The longest head word `text` ends with, and its type."""
+        if not text or text[-1] not in self.head_ends:
+            return None
         for k in range(min(len(text), self.max_head), 0, -1):
             label = self.heads.get(text[-k:])
             if label is not None:
                 return text[-k:], label
         return None
 
-    def is_action(self, tok: Token) -> bool:
+    def is_action(self, tok: Tok) -> bool:
         """An action word before a name (实施, 成功举办): it bounds the name on the left."""
         text = tok.text
         if text in self.stops:
             return True
-        if len(text) == 4 and text[:2] in self.stops | self.adverbs and text[2:] in self.stops:
+        if len(text) == 4 and text[:2] in self.stops_or_adverbs and text[2:] in self.stops:
             return True  # 建立健全, 大力开展 (whatever tag the segmenter gave them)
         return tok.tag_ in self.action_tags and len(text) >= 3 and (text[-2:] in self.stops or text[:2] in self.stops)
 
-    def in_name(self, tok: Token, label: EntityType | None = None) -> bool:
+    def in_name(self, tok: Tok, label: EntityType | None = None) -> bool:
         if tok.text in self.stops:
             return False
         if tok.tag_ == "m":
@@ -222,23 +310,22 @@ class Recognizer:
         return tok.tag_ in self.name_tags
 
     # -- sources -----------------------------------------------------------
-    def quoted_names(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    def quoted_names(self, doc: Toks) -> tuple[list[Candidate], list[tuple[int, int]]]:
         """Names in quotes, and the character spans of quoted text that is not a name."""
         out: list[Candidate] = []
         rejected: list[tuple[int, int]] = []
         text = doc.text
-        i = 0
+        words = doc.words
         n = len(doc)
-        while i < n:
-            close = _OPEN_CLOSE.get(doc[i].text)
-            if close is None:
-                i += 1
+        after = -1
+        for i in [k for k, w in enumerate(words) if w in _OPEN_CLOSE]:
+            if i < after:
                 continue
+            close = _OPEN_CLOSE[words[i]]
             j = i + 1
-            while j < n and doc[j].text != close and j - i <= 40 and "\n" not in doc[j].text:
+            while j < n and words[j] != close and j - i <= 40 and "\n" not in words[j]:
                 j += 1
-            if j >= n or doc[j].text != close or j == i + 1:
-                i += 1
+            if j >= n or words[j] != close or j == i + 1:
                 continue
             inner = doc[i + 1 : j]
             label = self.classify_quoted(
@@ -247,14 +334,14 @@ class Recognizer:
                 text[inner.end_char + 1 : inner.end_char + 12],
                 doc[i].text,
                 common_word=len(inner) == 1
-                and inner[0].tag_ in self.common_word_tags
+                and doc[i + 1].tag_ in self.common_word_tags
                 and not self.has_numeral.search(inner.text),
             )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
             else:
                 rejected.append((inner.start_char, inner.end_char))
-            i = j + 1
+            after = j + 1
         return out, rejected
 
     def classify_quoted(
@@ -290,7 +377,7 @@ class Recognizer:
             return head[1]
         return q.default_type
 
-    def grow_left(self, doc: Doc, i: int, label: EntityType) -> tuple[int, bool]:
+    def grow_left(self, doc: Toks, i: int, label: EntityType) -> tuple[int, bool]:
         """Where a name ending in head token `i` may start, and whether an action word stands before it."""
         j = i
         chars = len(doc[i].text)
@@ -326,7 +413,7 @@ class Recognizer:
             j = conj_at
         return j, by_action
 
-    def name_start(self, doc: Doc, i: int, label: EntityType) -> int:
+    def name_start(self, doc: Toks, i: int, label: EntityType) -> int:
         """Grow leftwards, then drop leading tokens that cannot open a name.
 
         A leading verb is the action unless an action word already stands before the name
@@ -354,19 +441,22 @@ class Recognizer:
             j += 1
         return j
 
-    def head_names(self, doc: Doc) -> list[Candidate]:
+    def head_names(self, doc: Toks) -> list[Candidate]:
         out: list[Candidate] = []
         prefixes = set(self.names.region_prefixes)
-        for i, tok in enumerate(doc):
-            if tok.tag_ in ("w", "_SP"):
+        text = doc.text
+        ends = self.head_ends
+        for i, (word, tag) in enumerate(zip(doc.words, doc.tags, strict=True)):
+            if word[-1] not in ends or tag in ("w", "_SP"):
                 continue
-            found = self.head_of(tok.text)
+            found = self.head_of(word)
             if found is None:
                 continue
+            tok = doc[i]
             head, label = found
             if len(head) == 1 and tok.text != head and tok.tag_ != "nx":
                 continue  # 浙江 is a word, not a name ending in 江
-            after = doc.text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
+            after = text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
             if head in self.verbal_heads and self.verbal_after.match(after):
                 continue  # 规划建设: the head is a verb here
             if self.class_count.match(after):
@@ -399,13 +489,14 @@ class Recognizer:
             out.append(Candidate(j, i + 1, label, "head"))
         return out
 
-    def listed_names(self, doc: Doc) -> list[Candidate]:
+    def listed_names(self, doc: Toks) -> list[Candidate]:
         """Names listed before 等 + a class noun take its type (马奔网络等高科技工业项目, A、B等企业)."""
         out: list[Candidate] = []
         text = doc.text
-        for t in doc:
-            if t.text != "等" or t.i == 0:
+        for k, word in enumerate(doc.words):
+            if word != "等" or k == 0:
                 continue
+            t = doc[k]
             m = self.list_class.match(text, t.idx + 1)
             if m is None:
                 continue
@@ -425,7 +516,7 @@ class Recognizer:
                 e = s - 1
         return out
 
-    def _listed_ok(self, span: Span) -> bool:
+    def _listed_ok(self, span: Part) -> bool:
         text = span.text
         return (
             2 <= len(text) <= 12
@@ -435,7 +526,7 @@ class Recognizer:
             and (self.head_of(text) or ("", "Place"))[1] == "Place"
         )
 
-    def list_siblings(self, doc: Doc, ents: list[Candidate]) -> list[Candidate]:
+    def list_siblings(self, doc: Toks, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
         taken: set[int] = set()
         for c in ents:
@@ -470,7 +561,7 @@ class Recognizer:
                 k = s - 1
         return out
 
-    def _sibling_ok(self, span: Span) -> bool:
+    def _sibling_ok(self, span: Part) -> bool:
         text = span.text
         return (
             2 <= len(text) <= 12
@@ -480,7 +571,7 @@ class Recognizer:
         )
 
     # -- resolution --------------------------------------------------------
-    def merge_places(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    def merge_places(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """Adjacent division names are one Place: 贵州雷山, 衢州开化 (a county under its province or city)."""
         out: list[Candidate] = []
         for c in cands:
@@ -499,35 +590,40 @@ class Recognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         lexicon = [Candidate(e.start, e.end, e.label_, "lexicon") for e in doc.ents]  # type: ignore[arg-type]
-        quoted, not_names = self.quoted_names(doc)
-        cands = self.resolve(doc, quoted + self.listed_names(doc) + self.head_names(doc) + lexicon, not_names)
-        cands = self.resolve(doc, cands + self.list_siblings(doc, cands), not_names)
-        cands = self.merge_places(doc, cands)
+        view = Toks(doc)
+        quoted, not_names = self.quoted_names(view)
+        blocked = self.blocked_chars(view, not_names)
+        cands = self.resolve(view, quoted + self.listed_names(view) + self.head_names(view) + lexicon, blocked)
+        cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
+        cands = self.merge_places(view, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
 
-    def resolve(self, doc: Doc, cands: list[Candidate], not_names: list[tuple[int, int]]) -> list[Candidate]:
+    def blocked_chars(self, doc: Toks, not_names: list[tuple[int, int]]) -> bytearray:
+        """A mask of the characters no mention may touch: exclusions and quoted non-names."""
+        mask = bytearray(len(doc.text))
+        for m in self.exclusion.finditer(doc.text):
+            mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        for a, b in not_names:
+            mask[a:b] = b"\x01" * (b - a)
+        return mask
+
+    def resolve(self, doc: Toks, cands: list[Candidate], blocked: bytearray) -> list[Candidate]:
         """Drop excluded candidates; keep quoted names first, then the longest."""
-        text = doc.text
-        blocked = [m.span() for m in self.exclusion.finditer(text)] + not_names
         rank = {"quoted": 0, "context": 1, "head": 2, "lexicon": 3, "list": 4}
         keep: list[Candidate] = []
         used: set[int] = set()
+        starts, words, text = doc.starts, doc.words, doc.text
+        chars = {c: (starts[c.start], starts[c.end - 1] + len(words[c.end - 1])) for c in cands}
         ordered = sorted(
             cands,
-            key=lambda c: (
-                rank[c.source] != 0,
-                -(doc[c.start : c.end].end_char - doc[c.start : c.end].start_char),
-                rank[c.source],
-                c.start,
-            ),
+            key=lambda c: (rank[c.source] != 0, chars[c][0] - chars[c][1], rank[c.source], c.start),
         )
         for c in ordered:
-            span = doc[c.start : c.end]
-            s, e = span.start_char, span.end_char
-            if any(bs < e and s < be for bs, be in blocked):
+            s, e = chars[c]
+            if blocked.find(1, s, e) != -1:
                 continue
-            if span.text in self.generic or (len(span.text) < 2 and c.source != "quoted"):
+            if text[s:e] in self.generic or (e - s < 2 and c.source != "quoted"):
                 continue
             if any(t in used for t in range(c.start, c.end)):
                 continue
