@@ -175,6 +175,8 @@ class NameRules(Strict):
     number_in_name: str
     event_ordinal: str
     numeral_in_name: str
+    brand_prefixes: list[str]
+    class_modifiers: list[str]
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
@@ -255,6 +257,9 @@ class Recognizer:
         self.number_in_name = re.compile(self.names.number_in_name)
         self.ordinal = re.compile(self.names.event_ordinal)
         self.numeral = re.compile(self.names.numeral_in_name)
+        self.chinese_count = re.compile("^[一二三四五六七八九十两]+[个项条大]$")
+        self.brand_prefixes = frozenset(self.names.brand_prefixes)
+        self.class_modifiers = frozenset(self.names.class_modifiers)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.object_stops = frozenset(self.names.object_stops)
@@ -472,8 +477,16 @@ class Recognizer:
                 and not short_ok
             ):
                 continue
-            if self.counted.search(name_part):
-                continue
+            counted = self.counted.search(name_part)
+            if counted and (counted.end() < len(name_part) or not self.chinese_count.match(counted.group())):
+                continue  # 乡镇80个村 is a count; 中央八项规定 is a name
+            if (
+                label in ("Project", "Place")
+                and j > 0
+                and (doc.words[j - 1] in self.class_modifiers or doc.words[j - 1][-1:] in ("级", "批"))
+                and not any(t.tag_ in _NAME_TAGS for t in doc[j:i])
+            ):
+                continue  # 省级|旅游风情小镇, 全国|生态文明教育基地: a title or a class, not a named project
             if head in self.weak_heads and not any(t.tag_ in _NAME_TAGS for t in doc[j:i]) and own == "":
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
@@ -525,6 +538,14 @@ class Recognizer:
             # a head word types the name itself (浙勤集团等重点项目), unless it only says where (蒋家桥路等地块)
             and (self.head_of(text) or ("", "Place"))[1] == "Place"
         )
+
+    def branded_places(self, doc: Toks, lexicon: list[Candidate]) -> list[Candidate]:
+        """A brand word before a place names a Program (平安上城, 美丽拱墅, 健康中国)."""
+        return [
+            Candidate(c.start - 1, c.end, "Program", "context")
+            for c in lexicon
+            if c.label == "Place" and c.start > 0 and doc.words[c.start - 1] in self.brand_prefixes
+        ]
 
     def list_siblings(self, doc: Toks, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
@@ -593,7 +614,8 @@ class Recognizer:
         view = Toks(doc)
         quoted, not_names = self.quoted_names(view)
         blocked = self.blocked_chars(view, not_names)
-        cands = self.resolve(view, quoted + self.listed_names(view) + self.head_names(view) + lexicon, blocked)
+        found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.head_names(view)
+        cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
