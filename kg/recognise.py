@@ -176,6 +176,7 @@ class NameRules(Strict):
     event_ordinal: str
     numeral_in_name: str
     brand_prefixes: list[str]
+    direction_in_name: str
     class_modifiers: list[str]
     program_conjunctions: list[str]
     generic_heads: list[str]
@@ -220,6 +221,28 @@ def heads() -> dict[str, EntityType]:
     return out
 
 
+_DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "市", "县", "区", "州", "盟", "旗")
+
+
+def _stripped(name: str) -> str:
+    """A division's name without its level word (开化县 → 开化), when two characters or more remain."""
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return ""
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Every division name and short form (also those too ambiguous for the ruler: 开化, 开封), world places."""
+    out: set[str] = set(word_list("world_places.txt"))
+    for row in divisions():
+        out.add(row["name"])
+        out.add(row["short"] or _stripped(row["name"]))
+    out.discard("")
+    return frozenset(out)
+
+
 def ruler_patterns() -> list[dict[str, object]]:
     """EntityRuler patterns: pattern files plus the place lexicons."""
     pats: list[dict[str, object]] = []
@@ -259,6 +282,8 @@ class Recognizer:
         self.numeral = re.compile(self.names.numeral_in_name)
         self.chinese_count = re.compile("^[一二三四五六七八九十两]+[个项条大]$")
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
+        self.direction = re.compile(self.names.direction_in_name)
+        self.place_names = place_names()
         self.class_modifiers = frozenset(self.names.class_modifiers)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
@@ -402,6 +427,9 @@ class Recognizer:
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
+            if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
+                j -= 1  # 第二届|进博会: the ordinal opens the name
+                break
             if label != "Program" and prev.text in self.object_stops:
                 break  # 梅彩片区|建设|先进制造业联合总部基地
             if label == "Place" and prev.tag_ == "khead" and self.heads.get(prev.text) == "Place":
@@ -410,7 +438,11 @@ class Recognizer:
                 break
             if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
-            elif not (self.in_name(prev, label) or (prev.tag_ == "m" and self.numeral.match(prev.text))):
+            elif not (
+                self.in_name(prev, label)
+                or (prev.tag_ == "m" and self.numeral.match(prev.text))
+                or (prev.tag_ == "f" and label != "Place" and self.direction.match(prev.text))
+            ):
                 break
             chars += len(prev.text)
             j -= 1
@@ -487,7 +519,12 @@ class Recognizer:
                 and not any(t.tag_ in _NAME_TAGS for t in doc[j:i])
             ):
                 continue  # 省级|旅游风情小镇, 全国|生态文明教育基地: a title or a class, not a named project
-            if head in self.weak_heads and not any(t.tag_ in _NAME_TAGS for t in doc[j:i]) and own == "":
+            if (
+                head in self.weak_heads
+                and (own == "" or tok.tag_ not in _NAME_TAGS)  # 贫困地区, 商业银行: dictionary words
+                and name_part[0] not in prefixes
+                and not any(t.tag_ in _NAME_TAGS or t.text in self.place_names for t in doc[j:i])
+            ):
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
@@ -519,15 +556,21 @@ class Recognizer:
                 s = e
                 while s > 0 and not self.is_action(doc[s - 1]) and self.in_name(doc[s - 1]) and e - s < 6:
                     s -= 1
-                while s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
+                place = label == "Place" and self.is_place_name(doc[s:e].text)
+                while not place and s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
                     s += 1
-                if s == e or not self._listed_ok(doc[s:e]):
+                if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e]))):
                     break
                 out.append(Candidate(s, e, label, "context"))
                 if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
                     break
                 e = s - 1
         return out
+
+    def is_place_name(self, text: str) -> bool:
+        """A division or world place by name or short form, or two of them (衢州开化)."""
+        names = self.place_names
+        return text in names or any(text[:k] in names and text[k:] in names for k in range(2, len(text) - 1))
 
     def _listed_ok(self, span: Part) -> bool:
         text = span.text
@@ -546,6 +589,36 @@ class Recognizer:
             for c in lexicon
             if c.label == "Place" and c.start > 0 and doc.words[c.start - 1] in self.brand_prefixes
         ]
+
+    def place_lists(self, doc: Toks) -> list[Candidate]:
+        """Places listed with 、 (北京、开封、绍兴; 淳安、衢州开化): each item that is a division or
+        world place is one Place, also a short form too ambiguous for the lexicon alone (开封)."""
+        out: set[Candidate] = set()
+        words, tags = doc.words, doc.tags
+        n = len(words)
+        stop_tags = ("w", "_SP", "p", "c", "uj", "ul", "uv", "u", "f", "m")
+        for k, word in enumerate(words):
+            if word not in _LIST_SEPARATORS:
+                continue
+            left = [j for j in range(k - 1, max(k - 4, -1), -1)]
+            left = left[: next((x for x, j in enumerate(left) if tags[j] in stop_tags), len(left))]
+            right = [j for j in range(k + 1, min(k + 4, n))]
+            right = right[: next((x for x, j in enumerate(right) if tags[j] in stop_tags), len(right))]
+            before = next(
+                (Candidate(j, k, "Place", "context") for j in reversed(left) if self.is_place_name(doc[j:k].text)),
+                None,
+            )
+            after = next(
+                (
+                    Candidate(k + 1, j + 1, "Place", "context")
+                    for j in reversed(right)
+                    if self.is_place_name(doc[k + 1 : j + 1].text)
+                ),
+                None,
+            )
+            if before is not None and after is not None:
+                out.update((before, after))
+        return sorted(out, key=lambda c: (c.start, c.end))
 
     def list_siblings(self, doc: Toks, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
@@ -614,7 +687,8 @@ class Recognizer:
         view = Toks(doc)
         quoted, not_names = self.quoted_names(view)
         blocked = self.blocked_chars(view, not_names)
-        found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.head_names(view)
+        found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.place_lists(view)
+        found += self.head_names(view)
         cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, cands)
