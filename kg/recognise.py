@@ -154,6 +154,7 @@ class QuotedRules(Strict):
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
+    event_before: str
     common_word_tags: list[str]
 
     _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
@@ -305,6 +306,7 @@ class Recognizer:
         self.code_time = re.compile(q.code_name_time_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
+        self.event_before = re.compile(q.event_before)
         self.common_word_tags = frozenset(q.common_word_tags)
         self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
 
@@ -396,6 +398,8 @@ class Recognizer:
             return None
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
+        if typed_after is None and self.event_before.search(before):
+            return "Event"  # 举办“书香上城”: what is held is an event
         if common_word and typed_after is None:
             return None
         head = self.head_of(inner)
@@ -526,6 +530,8 @@ class Recognizer:
                 and not any(t.tag_ in _NAME_TAGS or t.text in self.place_names for t in doc[j:i])
             ):
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
+            if name_part in self.generic_heads or name_part in self.heads and label == "Program":
+                continue  # 改革试点, 机制改革: a head word is not a name
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
