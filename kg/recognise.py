@@ -179,6 +179,7 @@ class NameRules(Strict):
     brand_prefixes: list[str]
     direction_in_name: str
     class_modifiers: list[str]
+    built_after: str
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
@@ -286,6 +287,7 @@ class Recognizer:
         self.direction = re.compile(self.names.direction_in_name)
         self.place_names = place_names()
         self.class_modifiers = frozenset(self.names.class_modifiers)
+        self.built_after = re.compile(self.names.built_after)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.object_stops = frozenset(self.names.object_stops)
@@ -527,7 +529,7 @@ class Recognizer:
                 head in self.weak_heads
                 and (own == "" or tok.tag_ not in _NAME_TAGS)  # 贫困地区, 商业银行: dictionary words
                 and name_part[0] not in prefixes
-                and not any(t.tag_ in _NAME_TAGS or t.text in self.place_names for t in doc[j:i])
+                and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" or t.text in self.place_names for t in doc[j:i])
             ):
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
             if name_part in self.generic_heads or name_part in self.heads and label == "Program":
@@ -671,6 +673,17 @@ class Recognizer:
         )
 
     # -- resolution --------------------------------------------------------
+    def built_facilities(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
+        """A body's building that the report tracks as built is a Project (启动区图书馆迁建, X中心建设)."""
+        out: list[Candidate] = []
+        for c in cands:
+            if c.label == "Organization" and c.source == "head":
+                end = doc.starts[c.end - 1] + len(doc.words[c.end - 1])
+                if self.built_after.match(doc.text, end):
+                    c = Candidate(c.start, c.end, "Project", c.source)
+            out.append(c)
+        return out
+
     def merge_places(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """Adjacent division names are one Place: 贵州雷山, 衢州开化 (a county under its province or city)."""
         out: list[Candidate] = []
@@ -698,6 +711,7 @@ class Recognizer:
         cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, cands)
+        cands = self.built_facilities(view, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
 
