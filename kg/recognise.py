@@ -497,8 +497,8 @@ class Recognizer:
                 continue
             tok = doc[i]
             head, label = found
-            if len(head) == 1 and tok.text != head and tok.tag_ != "nx":
-                continue  # 浙江 is a word, not a name ending in 江
+            if len(head) == 1 and tok.text != head and (tok.tag_ != "nx" or len(tok.text) < 3):
+                continue  # 浙江 is a word, not a name ending in 江; 整村 is not a village's name
             after = text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
             if head in self.verbal_heads and self.verbal_after.match(after):
                 continue  # 规划建设: the head is a verb here
@@ -519,9 +519,9 @@ class Recognizer:
             if counted and (counted.end() < len(name_part) or not self.chinese_count.match(counted.group())):
                 continue  # 乡镇80个村 is a count; 中央八项规定 is a name
             if (
-                label in ("Project", "Place")
+                label in ("Project", "Place", "Organization")
                 and j > 0
-                and (doc.words[j - 1] in self.class_modifiers or doc.words[j - 1][-1:] in ("级", "批"))
+                and (doc.words[j - 1] in self.class_modifiers or doc.words[j - 1][-1:] in ("级", "批", "等"))
                 and not any(t.tag_ in _NAME_TAGS for t in doc[j:i])
             ):
                 continue  # 省级|旅游风情小镇, 全国|生态文明教育基地: a title or a class, not a named project
