@@ -532,7 +532,8 @@ class Recognizer:
                 and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" or t.text in self.place_names for t in doc[j:i])
             ):
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
-            if name_part in self.generic_heads or (len(name_part) > 1 and name_part in self.heads and label == "Program"):
+            head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
+            if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
