@@ -88,6 +88,8 @@ def report_quads(ex: Extraction) -> list[ox.Quad]:
     add((rep, _n(KG.sourceFile), ox.Literal(r.path.name)))
     add((rep, _n(KG.sha256), ox.Literal(r.sha256)))
     add((rep, _n(KG.encoding), ox.Literal(r.encoding)))
+    if r.media_type != "text/plain":
+        add((rep, _n(DCTERMS.format), ox.Literal(r.media_type)))
     add((rep, _n(KG.bodyStart), _int(r.body.start)))
     add((rep, _n(KG.bodyEnd), _int(r.body.end)))
     if "title" in r.metadata:
