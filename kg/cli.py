@@ -89,7 +89,7 @@ def _echo_skipped(skipped: InputError) -> None:
     typer.echo(f"kg: skipped {skipped}", err=True)
 
 
-_MAX_BYTES_HELP = "Skip report files larger than this many bytes (default: 5000000, see kg/data/input.yaml)."
+_MAX_BYTES_HELP = "Skip report files larger than this many bytes (default: max_bytes in kg/data/input.yaml)."
 
 
 @app.callback()

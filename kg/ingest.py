@@ -164,8 +164,8 @@ _NON_ASCII = bytes(range(128))
 def decode(data: bytes, path: Path, warnings: list[str] | None = None) -> tuple[str, str]:
     """Decode report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030 (GBK).
 
-    A UTF-8 file cut off inside its last character is read without that
-    character, and a line is added to `warnings`; every other problem raises
+    A file cut off inside its last character is read without that character,
+    and a line is added to `warnings`; every other problem raises
     :class:`InputError`.
     """
     if not data.strip():
@@ -183,11 +183,7 @@ def decode(data: bytes, path: Path, warnings: list[str] | None = None) -> tuple[
     except UnicodeDecodeError as utf8_err:
         if utf8_err.reason == "unexpected end of data" and utf8_err.end == len(data):
             # The first error is the file's end: everything before it is valid UTF-8.
-            if warnings is not None:
-                warnings.append(
-                    f"truncated UTF-8: the last {len(data) - utf8_err.start} byte(s) are an incomplete "
-                    "character and were left out"
-                )
+            _truncated(warnings, "UTF-8", len(data) - utf8_err.start)
             text = data[: utf8_err.start].decode("utf-8")
             return _text_only(text, path), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
         invalid = data.decode("utf-8", "replace").count("\ufffd") - data.decode("utf-8", "ignore").count("\ufffd")
@@ -201,10 +197,20 @@ def decode(data: bytes, path: Path, warnings: list[str] | None = None) -> tuple[
             ) from utf8_err
         try:
             return _text_only(data.decode("gb18030"), path), "gb18030"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as gb_err:
+            if gb_err.reason == "incomplete multibyte sequence" and gb_err.end == len(data):
+                _truncated(warnings, "GB18030", len(data) - gb_err.start)
+                return _text_only(data[: gb_err.start].decode("gb18030"), path), "gb18030"
             raise InputError(
                 path, f"not UTF-8 or GB18030 text (invalid byte at offset {utf8_err.start}); re-save it as UTF-8"
             ) from utf8_err
+
+
+def _truncated(warnings: list[str] | None, encoding: str, left_out: int) -> None:
+    if warnings is not None:
+        warnings.append(
+            f"truncated {encoding}: the last {left_out} byte(s) are an incomplete character and were left out"
+        )
 
 
 def _nul_problem(data: bytes) -> str:

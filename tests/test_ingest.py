@@ -75,6 +75,7 @@ BAD_INPUT: list[tuple[str, Callable[[Path], None], str | None, str | None]] = [
     ("binary of high bytes, not UTF-8 or GB18030", _write(_random(1, 255)), "not UTF-8 or GB18030 text", None),
     ("binary of high bytes, read as GB18030", _write(_random(0x81, 0xFE, seed=2)), "not a report", None),
     ("truncated UTF-8", _write(MINI.encode("utf-8")[:-2]), None, "truncated UTF-8: the last 2 byte(s)"),
+    ("truncated GBK", _write(MINI.encode("gbk")[:-2]), None, "truncated GB18030: the last 1 byte(s)"),
     ("damaged UTF-8", _write(MINI.encode("utf-8").replace("临江".encode(), b"\xff\xfe", 1)), "damaged UTF-8", None),
     ("NUL bytes in text", _write(MINI.encode("utf-8").replace(b"\n", b"\n\x00", 1)), "binary file (NUL byte at", None),
     ("UTF-16 without a BOM", _write(MINI.encode("utf-16-le")), "looks like UTF-16 without a byte-order mark", None),
