@@ -49,14 +49,17 @@ def source_lines() -> list[str]:
 
 
 def make_report(path: Path, size: int, lines: list[str]) -> int:
-    """Write a UTF-8 report of about `size` bytes; returns its length in characters."""
+    """Write a UTF-8 report of at most `size` bytes; returns its length in characters."""
     rng = random.Random(0)
     parts = ["各位代表：本文件由 kg 的基准脚本生成，用于测量处理大文件所需的时间和内存。\n"]
     total = len(parts[0].encode("utf-8"))
-    while total < size:
+    while True:
         line = rng.choice(lines) + "\n"
+        n = len(line.encode("utf-8"))
+        if total + n > size:
+            break
         parts.append(line)
-        total += len(line.encode("utf-8"))
+        total += n
     text = "".join(parts)
     path.write_text(text, encoding="utf-8")
     return len(text)
