@@ -14,7 +14,7 @@ import pytest
 from kg.errors import InputError
 from kg.ingest import decode, html_to_text, input_rules, looks_like_html, parse, read_report, split_sentences
 from kg.pipeline import extract, extract_report
-from tests.conftest import DATA, SEED_000, SEED_001, SEEDS
+from tests.conftest import DATA, SEED_000, SEED_001, SEEDS, SHARED, needs_shared
 
 REPORT = (
     "各位代表：\n现在，我代表临江县人民政府向大会报告工作。\n"
@@ -272,3 +272,17 @@ def test_report_without_headings_is_one_section() -> None:
     report = parse(NO_HEADINGS, Path("plain.txt"))
     assert [(s.kind, s.start, s.end) for s in report.sections] == [("review", report.body.start, report.body.end)]
     assert report.region == "临江县"
+
+
+@needs_shared()
+def test_every_real_report_passes_the_input_checks() -> None:
+    """The bad-input rules must not refuse a real report: all of ../shared/corpus and the seeds are read."""
+    files = sorted((SHARED / "corpus").glob("*.txt")) + sorted(SEEDS.glob("*.txt"))
+    assert len(files) >= 36
+    for path in files:
+        report = read_report(path)
+        assert report.warnings == [] and report.media_type == "text/plain", path
+        assert (
+            report.body.end - report.body.start > 0.8 * len(report.text.strip())
+            or "repeated_body_at" in report.metadata
+        )
