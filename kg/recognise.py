@@ -587,6 +587,8 @@ class Recognizer:
             2 <= len(text) <= 12
             and text not in self.generic
             and not self.counted.search(text)
+            # an ordinary word is not a name (节水灌溉等项目); a name has a proper noun or a number
+            and any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in span)
             # a head word types the name itself (浙勤集团等重点项目), unless it only says where (蒋家桥路等地块)
             and (self.head_of(text) or ("", "Place"))[1] == "Place"
         )
