@@ -178,6 +178,7 @@ class NameRules(Strict):
     numeral_in_name: str
     brand_prefixes: list[str]
     direction_in_name: str
+    event_openers: list[str]
     class_modifiers: list[str]
     built_after: str
     program_conjunctions: list[str]
@@ -285,6 +286,7 @@ class Recognizer:
         self.chinese_count = re.compile("^[一二三四五六七八九十两]+[个项条大]$")
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
         self.direction = re.compile(self.names.direction_in_name)
+        self.event_openers = frozenset(self.names.event_openers)
         self.place_names = place_names()
         self.class_modifiers = frozenset(self.names.class_modifiers)
         self.built_after = re.compile(self.names.built_after)
@@ -430,11 +432,16 @@ class Recognizer:
                     j = k
                     continue
                 break
+            if label == "Event" and prev.text in self.event_openers:
+                j -= 1  # 全国|步行街改造提升工作现场会
+                break
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
             if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
-                j -= 1  # 第二届|进博会: the ordinal opens the name
+                j -= 1  # 第二届|进博会: the ordinal opens the name, after a region word (区|第六届运动会)
+                if j > 0 and doc.words[j - 1] in self.event_openers:
+                    j -= 1
                 break
             if label != "Program" and prev.text in self.object_stops:
                 break  # 梅彩片区|建设|先进制造业联合总部基地
@@ -468,7 +475,11 @@ class Recognizer:
         while j < i:
             t = doc[j]
             drop = (
-                (t.text in self.generic and not (keep_common and t.text not in self.stops))
+                (
+                    t.text in self.generic
+                    and not (keep_common and t.text not in self.stops)
+                    and not (label == "Event" and t.text in self.event_openers)
+                )
                 or t.tag_ in ("w", "c")
                 or (t.tag_ == "m" and not (label == "Event" and self.ordinal.match(t.text)))
                 or t.text in ("(", "（")
