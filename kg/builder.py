@@ -10,12 +10,14 @@ the number of workers, and quad formats are written as a stream (memory stays fl
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,11 +28,13 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, NothingBuilt
 from kg.graph import QUAD_FORMATS, format_for, graph_iri, report_iri, report_quads, serialise
-from kg.ingest import decode, iter_report_paths, parse, report_id_for
-from kg.pipeline import extract, extract_report
+from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
+from kg.pipeline import Extraction, extract, extract_many, extract_report
 from kg.vocab import KG, PREFIXES
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +49,8 @@ class BuildSummary:
     unchanged: int = 0
     workers: int = 1
     skipped: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """`file: problem` for reports that were built despite a problem (a truncated last character)."""
 
 
 @dataclass(frozen=True)
@@ -58,17 +64,29 @@ class ReportGraph:
     mentions: int
     quads: int
     nquads: bytes
+    warnings: tuple[str, ...] = ()
+
+
+class WorkerTraceback(Exception):
+    """The formatted traceback of an unexpected error in a worker, kept as the cause of the report's InputError."""
 
 
 @dataclass(frozen=True)
 class ReportFailed:
-    """A report that could not be read (an exception with a custom __init__ does not pickle)."""
+    """A report that could not be read (an exception with a custom __init__ does not pickle).
+
+    `trace` holds the formatted traceback of an unexpected error (a bug in kg), for --debug.
+    """
 
     path: str
     problem: str
+    trace: str = ""
 
     def error(self) -> InputError:
-        return InputError(self.path, self.problem)
+        err = InputError(self.path, self.problem)
+        if self.trace:
+            err.__cause__ = WorkerTraceback("\n" + self.trace.rstrip())
+        return err
 
 
 Outcome = ReportGraph | ReportFailed
@@ -77,25 +95,52 @@ Extractor = Callable[[list[Path]], Iterable[Outcome]]
 """Extracts reports, yielding one outcome per path in the order given (local pool, Dask, ...)."""
 
 
-def extract_graph(path: Path | str, data: bytes | None = None) -> Outcome:
+def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | None = None) -> Outcome:
     """Extract one report and serialise its named graph (runs in a worker process).
 
     With `data`, the report is read from those bytes instead of the file (a worker on
-    another machine need not see the file); `path` still names it.
+    another machine need not see the file); `path` still names it. Any failure becomes a
+    :class:`ReportFailed`, so that one report never stops the others.
     """
     try:
         if data is None:
-            ex = extract(path)
+            ex = extract(path, max_bytes)
         else:
-            p = Path(path)
-            text, encoding = decode(data, p)
-            ex = extract_report(parse(text, p, encoding, hashlib.sha256(data).hexdigest()))
+            ex = extract_report(report_from_bytes(Path(path), data))
     except InputError as exc:
         return ReportFailed(str(exc.path), exc.problem)
+    except Exception as exc:
+        log.debug("extracting %s failed", path, exc_info=True)
+        return ReportFailed(
+            str(path),
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in kg, please report it",
+            traceback.format_exc(),
+        )
     quads = report_quads(ex)
     data = ox.serialize(quads, None, ox.RdfFormat.N_QUADS) or b""
     r = ex.report
-    return ReportGraph(str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data)
+    return ReportGraph(
+        str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data, tuple(r.warnings)
+    )
+
+
+def collect_quads(
+    paths: Iterable[Path | str],
+    summary: BuildSummary,
+    progress: Callable[[Extraction], None] | None = None,
+    max_bytes: int | None = None,
+) -> list[ox.Quad]:
+    """Quads of every readable report under `paths`, in one process and one list (for small inputs and tests)."""
+    quads: list[ox.Quad] = []
+    for ex in extract_many(paths, on_error=summary.skipped.append, max_bytes=max_bytes):
+        summary.warnings.extend(f"{ex.report.path}: {w}" for w in ex.report.warnings)
+        quads.extend(report_quads(ex))
+        summary.reports += 1
+        summary.chars += len(ex.report.text)
+        summary.mentions += len(ex.mentions)
+        if progress is not None:
+            progress(ex)
+    return quads
 
 
 def default_workers() -> int:
@@ -122,7 +167,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def extract_graphs(paths: list[Path], workers: int = 1) -> Iterator[Outcome]:
+def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = None) -> Iterator[Outcome]:
     """Extract each report of `paths`, yielding outcomes in the order of `paths`.
 
     With `workers` > 1, reports are extracted in that many worker processes, each building
@@ -130,21 +175,21 @@ def extract_graphs(paths: list[Path], workers: int = 1) -> Iterator[Outcome]:
     """
     if workers <= 1 or len(paths) <= 1:
         for p in paths:
-            yield extract_graph(p)
+            yield extract_graph(p, None, max_bytes)
         return
     window = workers * 4
     with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context()) as pool:
         pending: deque[Future[Outcome]] = deque()
         it = iter(paths)
         for p in it:
-            pending.append(pool.submit(extract_graph, p))
+            pending.append(pool.submit(extract_graph, p, None, max_bytes))
             if len(pending) >= window:
                 break
         while pending:
             outcome = pending.popleft().result()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(extract_graph, nxt))
+                pending.append(pool.submit(extract_graph, nxt, None, max_bytes))
             yield outcome
 
 
@@ -158,18 +203,29 @@ def file_sha256(path: Path) -> str | None:
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file that replaces `path` only when the block ends without error: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A binary file that replaces `path` only when the block ends without error: never a partial file.
+
+    As :func:`kg.graph.write_atomic`: on any failure or interruption the previous `path`
+    is left as it was and the temporary file is removed; an OSError becomes a KgError.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise KgError(f"{path}: cannot write ({exc.strerror or exc}); nothing written") from exc
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
+            f.flush()
+            os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise KgError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged") from exc
         raise
 
 
@@ -181,6 +237,7 @@ def build(
     store: Path | str | None = None,
     force: bool = False,
     extractor: Extractor | None = None,
+    max_bytes: int | None = None,
 ) -> BuildSummary:
     """Build the graph of the reports under `paths` into `out` (format from its extension) and/or `store`.
 
@@ -190,7 +247,7 @@ def build(
     a persistent pyoxigraph store), each report's named graph is replaced, and a report
     whose file is unchanged since it was stored (same SHA-256) is not extracted again,
     unless `force` or `out` is given (the file needs every report). `extractor` replaces
-    the local worker pool (see :mod:`kg.distributed`).
+    the local worker pool (see :mod:`kg.distributed`). Files over `max_bytes` are skipped.
     """
     if out is None and store is None:
         raise KgError("nothing to build into; give an output file (--out) and/or a store folder (--store)")
@@ -210,7 +267,7 @@ def build(
     seen: dict[str, str] = {}
 
     def built() -> Iterator[ReportGraph]:
-        outcomes = extractor(todo) if extractor is not None else extract_graphs(todo, summary.workers)
+        outcomes = extractor(todo) if extractor is not None else extract_graphs(todo, summary.workers, max_bytes)
         for outcome in outcomes:
             if isinstance(outcome, ReportGraph) and outcome.report_id in seen:
                 outcome = ReportFailed(
@@ -221,6 +278,7 @@ def build(
                 summary.skipped.append(outcome.error())
             else:
                 seen[outcome.report_id] = outcome.path
+                summary.warnings.extend(f"{outcome.path}: {w}" for w in outcome.warnings)
                 if db is not None:
                     _replace_graph(db, outcome)
                 summary.reports += 1
@@ -241,10 +299,7 @@ def build(
             if out.suffix.lower() not in QUAD_FORMATS:
                 summary.quads = n
         if summary.reports == 0 and (out is not None or summary.unchanged == 0):
-            raise KgError(
-                "no report could be read; nothing written"
-                + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
-            )
+            raise NothingBuilt(summary.skipped)
     if db is not None:
         db.flush()
     summary.seconds = time.perf_counter() - started

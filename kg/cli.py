@@ -1,7 +1,8 @@
 """Command line: a thin typer layer over kg's functions.
 
 Exit status: 0 on success; 1 when some input files were skipped (the others
-were built); 2 on a usage error or when nothing could be done.
+were built); 2 on a usage error or when nothing could be done; 130 when
+interrupted (no output file is changed). No traceback is shown unless --debug.
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from kg.errors import KgError
+from kg.errors import InputError, KgError, NothingBuilt
 from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 
 app = typer.Typer(
@@ -50,6 +54,45 @@ def _fail(exc: BaseException, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn any error into one line on stderr and an exit status (tracebacks only with --debug)."""
+    try:
+        yield
+    except NothingBuilt as exc:
+        for skipped in exc.skipped:
+            _echo_skipped(skipped)
+        _fail(exc)
+    except KgError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        if _state["debug"]:
+            raise
+        typer.echo("kg: interrupted; no output file was changed", err=True)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(
+            f"kg: internal error: {type(exc).__name__}: {exc}; this is a bug in kg, "
+            "please report it (kg --debug … shows the traceback)",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+def _echo_skipped(skipped: InputError) -> None:
+    """One line per skipped file; with --debug, the traceback of its cause before it."""
+    if _state["debug"] and skipped.__cause__ is not None:
+        traceback.print_exception(skipped.__cause__)
+    typer.echo(f"kg: skipped {skipped}", err=True)
+
+
+_MAX_BYTES_HELP = "Skip report files larger than this many bytes (default: max_bytes in kg/data/input.yaml)."
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
@@ -70,15 +113,18 @@ def build(
         typer.Option("--store", help="Folder of a persistent on-disk store; unchanged reports are skipped."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Worker processes (default: one per core; 1: none).")
+        int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: one per core; 1: none).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --store: rebuild unchanged reports too.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help=_MAX_BYTES_HELP)] = None,
 ) -> None:
     """Build the graph of the reports: one named graph per report.
 
-    Give --out for a file, --store for a persistent store (or both). Progress
-    shows on stderr when it is a terminal; a one-line summary ends every build.
+    Give --out for a file, --store for a persistent store (or both). A file that
+    cannot be read as a report is skipped with one line on stderr; the others are
+    built and the exit status is 1. Progress shows on stderr when it is a
+    terminal; a one-line summary ends every build.
 
     Example:  kg build seeds -o out/seeds.trig
     Example:  kg build ../shared/corpus --store out/store --workers 2
@@ -91,18 +137,20 @@ def build(
     if out is None and store is None:
         _fail(KgError("give an output file (--out FILE) and/or a store folder (--store DIR)"))
     progress = None
-    try:
-        if not quiet and sys.stderr.isatty():
-            progress = ProgressLine(len(list(iter_report_paths(paths))), sys.stderr)
-        summary = run_build(paths, out, progress=progress, workers=workers, store=store, force=force)
-    except KgError as exc:
-        if progress is not None:
-            progress.finish()
-        _fail(exc)
-    if progress is not None:
-        progress.finish()
+    with _guard():
+        try:
+            if not quiet and sys.stderr.isatty():
+                progress = ProgressLine(len(list(iter_report_paths(paths))), sys.stderr)
+            summary = run_build(
+                paths, out, progress=progress, workers=workers, store=store, force=force, max_bytes=max_bytes
+            )
+        finally:
+            if progress is not None:
+                progress.finish()
+    for warning in summary.warnings:
+        typer.echo(f"kg: warning: {warning}", err=True)
     for skipped in summary.skipped:
-        typer.echo(f"kg: skipped {skipped}", err=True)
+        _echo_skipped(skipped)
     if not quiet:
         where = " and ".join(str(p) for p in (out, store) if p is not None)
         unit = "triples" if out is not None and out.suffix.lower() in (".ttl", ".nt") else "quads"
@@ -126,6 +174,7 @@ def extract(
     format: Annotated[MentionFormat, typer.Option("--format", "-f", help="jsonl (for score.py) or table.")] = (
         MentionFormat.jsonl
     ),
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help=_MAX_BYTES_HELP)] = None,
 ) -> None:
     """Print the entity mentions of one report.
 
@@ -137,10 +186,10 @@ def extract(
     from kg.pipeline import extract as run_extract
     from kg.sparql import _table
 
-    try:
-        ex = run_extract(file)
-    except KgError as exc:
-        _fail(exc)
+    with _guard():
+        ex = run_extract(file, max_bytes)
+    for warning in ex.report.warnings:
+        typer.echo(f"kg: warning: {ex.report.path}: {warning}", err=True)
     if format is MentionFormat.jsonl:
         for m in ex.mentions:
             typer.echo(json.dumps(m.as_json(), ensure_ascii=False))
@@ -184,7 +233,7 @@ def query(
     """
     from kg.sparql import format_result, load_store, open_store, resolve_query, run_query
 
-    try:
+    with _guard():
         if (data is None) == (store is None):
             raise KgError("give the graph to query: --data FILE... or --store DIR (one of the two)")
         sparql = resolve_query(query)
@@ -193,10 +242,49 @@ def query(
             db, sparql, allow_service=allow_service, timeout=_positive(timeout), limit=limit if limit > 0 else None
         )
         typer.echo(format_result(result, format.value), nl=False)
-    except KgError as exc:
-        _fail(exc)
     if result.truncated:
         typer.echo(f"kg: result cut off at {limit} rows; raise --limit to see more", err=True)
+
+
+@app.command("eval")
+def eval_(
+    gold_dir: Annotated[Path, typer.Argument(help="Gold folder with manifest.json and one JSONL file per document.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+    errors: Annotated[
+        int, typer.Option("--errors", help="List up to N misses and false alarms per document (overlap mode).")
+    ] = 0,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", help="Exit 1 when the micro overlap F1 over all types is below this."),
+    ] = None,
+) -> None:
+    """Score kg's mentions against gold annotations (the numbers of shared/tools/score.py).
+
+    Each document the manifest lists is extracted and scored; counts are summed
+    over documents (micro-average), strict and overlap, per type.
+
+    Example:  kg eval ../shared/gold --errors 20
+    """
+    from kg.evaluate import evaluate, format_errors, format_table
+
+    try:
+        result = evaluate(gold_dir)
+    except KgError as exc:
+        _fail(exc)
+    counts = result.counts
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, sort_keys=True))
+    else:
+        typer.echo(format_table(counts), nl=False)
+        if len(result.docs) > 1:
+            for d in result.docs:
+                s, o = d.counts["strict"]["ALL"], d.counts["overlap"]["ALL"]
+                typer.echo(f"{d.doc.name}: strict F1 {s.f1:.3f}, overlap F1 {o.f1:.3f}")
+    if errors:
+        typer.echo(format_errors(result.docs, errors), nl=False)
+    if fail_under is not None and counts["overlap"]["ALL"].f1 < fail_under:
+        typer.echo(f"kg: overlap F1 {counts['overlap']['ALL'].f1:.3f} is below --fail-under {fail_under}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import threading
+import traceback
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,28 +121,40 @@ class Result:
 
 
 def _evaluate(store: ox.Store, sparql: str, limit: int | None) -> Result:
+    res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | None = None
     try:
         res = store.query(sparql, use_default_graph_as_union=True)
-        if isinstance(res, ox.QueryBoolean):
-            return Result([], [], boolean=bool(res))
-        if isinstance(res, ox.QueryTriples):
-            triples: list[ox.Triple] = []
-            for t in res:
-                if limit is not None and len(triples) >= limit:
-                    return Result([], [], triples=triples, truncated=True)
-                triples.append(t)
-            return Result([], [], triples=triples)
-        variables = [v.value for v in res.variables]
-        rows: list[list[Term | None]] = []
-        for sol in res:
-            if limit is not None and len(rows) >= limit:
-                return Result(variables, rows, truncated=True)
-            rows.append([sol[v] for v in variables])
-        return Result(variables, rows)
+        # Results are computed lazily: errors (a failed SERVICE call) surface while reading them.
+        return _collect(res, limit)
     except SyntaxError as exc:
+        traceback.clear_frames(exc.__traceback__)
         raise QueryError(_syntax_message(str(exc))) from exc
     except OSError as exc:
-        raise QueryError(f"query failed: {exc}") from exc
+        # pyoxigraph's result iterators must be dropped on the thread that made them: the
+        # traceback, handed to another thread, must not keep them alive in its frames.
+        traceback.clear_frames(exc.__traceback__)
+        raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        del res
+
+
+def _collect(res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limit: int | None) -> Result:
+    if isinstance(res, ox.QueryBoolean):
+        return Result([], [], boolean=bool(res))
+    if isinstance(res, ox.QueryTriples):
+        triples: list[ox.Triple] = []
+        for t in res:
+            if limit is not None and len(triples) >= limit:
+                return Result([], [], triples=triples, truncated=True)
+            triples.append(t)
+        return Result([], [], triples=triples)
+    variables = [v.value for v in res.variables]
+    rows: list[list[Term | None]] = []
+    for sol in res:
+        if limit is not None and len(rows) >= limit:
+            return Result(variables, rows, truncated=True)
+        rows.append([sol[v] for v in variables])
+    return Result(variables, rows)
 
 
 def _syntax_message(message: str) -> str:
