@@ -1,0 +1,160 @@
+"""Indicators: the figures a report states, as RDF Data Cube observations.
+
+`全年实现地区生产总值372亿元,增长7.9%` gives the observation (地区生产总值,
+372 亿元, growth 7.9 %, actual); `地区生产总值增长8%` in the task part gives a
+target. Indicator names, units and growth words are data
+(`kg/data/facts/indicators.yaml`). Values are kept as written (a decimal
+string): nothing is converted, so no precision is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from kg.facts import Context, Evidence, Observation, Status
+from kg.ingest import Span
+from kg.resources import Strict, data_path, load_yaml
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+
+
+class Indicator(Strict):
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class IndicatorRules(Strict):
+    """Schema of `kg/data/facts/indicators.yaml`."""
+
+    indicators: list[Indicator] = Field(min_length=1)
+    units: list[str] = Field(min_length=1)
+    growth_words: dict[str, int]
+    max_lead: int = Field(ge=0, le=20)
+    lead_stops: list[str] = Field(default_factory=list)
+    skip_after: list[str] = Field(default_factory=list)
+    estimate_words: list[str] = Field(default_factory=list)
+    target_words: list[str] = Field(default_factory=list)
+
+    @field_validator("growth_words")
+    @classmethod
+    def _signs(cls, v: dict[str, int]) -> dict[str, int]:
+        for word, sign in v.items():
+            if sign not in (1, -1):
+                raise ValueError(f"growth word {word!r} has sign {sign}; use 1 (up) or -1 (down)")
+        return v
+
+    @field_validator("indicators")
+    @classmethod
+    def _names_unique(cls, v: list[Indicator]) -> list[Indicator]:
+        seen: dict[str, str] = {}
+        for ind in v:
+            for name in (ind.name, *ind.aliases):
+                if name in seen:
+                    raise ValueError(f"name {name!r} is given for both {seen[name]} and {ind.name}; give it one")
+                seen[name] = ind.name
+        return v
+
+
+def load_rules(path: Path | None = None) -> IndicatorRules:
+    """Load and check an indicator lexicon (the shipped one by default)."""
+    return load_yaml(path or data_path("facts", "indicators.yaml"), IndicatorRules)
+
+
+@cache
+def shipped_rules() -> IndicatorRules:
+    return load_rules()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    names: re.Pattern[str]
+    canonical: dict[str, str]
+    value: re.Pattern[str]
+    growth: re.Pattern[str]
+
+
+_CACHE: dict[int, tuple[IndicatorRules, _Compiled]] = {}
+_LEAD = r"[^，,。；;：:！？\n\d%％]"
+
+
+def _compile(r: IndicatorRules) -> _Compiled:
+    hit = _CACHE.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    canonical = {name: ind.name for ind in r.indicators for name in (ind.name, *ind.aliases)}
+    names = re.compile("|".join(re.escape(n) for n in sorted(canonical, key=len, reverse=True)))
+    units = "|".join(re.escape(u) for u in sorted(r.units, key=len, reverse=True))
+    words = "|".join(re.escape(w) for w in sorted(r.growth_words, key=len, reverse=True))
+    value = re.compile(rf"(?P<lead>{_LEAD}{{0,{r.max_lead}}}?){_NUMBER}\s*(?P<unit>{units})")
+    growth = re.compile(
+        rf"[，,]?(?P<lead>{_LEAD}{{0,{r.max_lead}}}?)(?P<word>{words})(?:控制在|为|达到|达|在)?(?P<num>\d+(?:\.\d+)?)\s*[%％]"
+    )
+    compiled = _Compiled(names, canonical, value, growth)
+    _CACHE[id(r)] = (r, compiled)
+    return compiled
+
+
+def find_observations(ctx: Context, rules: IndicatorRules | None = None) -> Iterator[Observation]:
+    """Every indicator figure in one report's sentences."""
+    r = rules or shipped_rules()
+    c = _compile(r)
+    text = ctx.text
+    for sentence in ctx.sentences():
+        for m in c.names.finditer(text, sentence.start, sentence.end):
+            if any(text.endswith(w, sentence.start, m.start()) for w in r.skip_after):
+                continue
+            obs = _read_figure(ctx, r, c, sentence, m.start(), m.end(), c.canonical[m.group()])
+            if obs is not None:
+                yield obs
+
+
+def _read_figure(
+    ctx: Context, r: IndicatorRules, c: _Compiled, sentence: Span, start: int, end: int, name: str
+) -> Observation | None:
+    text = ctx.text
+    value = unit = growth = None
+    pos = end
+    g = c.growth.match(text, end, sentence.end)
+    if g is not None and not _stopped(r, g.group("lead")):
+        growth = _signed(r, g)
+        pos = g.end()
+    else:
+        v = c.value.match(text, end, sentence.end)
+        if v is None or _stopped(r, v.group("lead")) or any(w in v.group("lead") for w in r.growth_words):
+            return None
+        value, unit = v.group(2), v.group("unit").replace("％", "%")
+        pos = v.end()
+        g = c.growth.match(text, pos, sentence.end)
+        if g is not None and not _stopped(r, g.group("lead")):
+            growth = _signed(r, g)
+            pos = g.end()
+    status = _status(ctx, r, sentence, start)
+    ev = Evidence(ctx.report.report_id, start, pos, sentence, f"indicator:{name}")
+    return Observation(ctx.region, name, value, unit, growth, status, ctx.year_at(sentence, start), ev)
+
+
+def _stopped(r: IndicatorRules, lead: str) -> bool:
+    return any(w in lead for w in r.lead_stops)
+
+
+def _signed(r: IndicatorRules, g: re.Match[str]) -> str:
+    number = g.group("num")
+    return number if r.growth_words[g.group("word")] > 0 or float(number) == 0 else f"-{number}"
+
+
+def _status(ctx: Context, r: IndicatorRules, sentence: Span, start: int) -> Status:
+    """Target in the task part; in the review part an estimate or target when a word before says so."""
+    if ctx.section_kind(start) == "tasks":
+        return "target"
+    before = ctx.text[sentence.start : start]
+    if any(w in before for w in r.estimate_words):
+        return "estimate"
+    if any(w in before for w in r.target_words):
+        return "target"
+    return "actual"
