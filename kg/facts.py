@@ -62,6 +62,7 @@ JSON = dict[str, object]
 
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
+_PARENTHESES = re.compile(r"[（(][^（()）]*[)）]")
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,12 @@ class Context:
         return sec.kind if sec else "review"
 
     def year_at(self, sentence: Span, offset: int) -> int | None:
-        """The year a statement belongs to: a year written before it in its sentence, else the
-        reported year in the review part and the delivered year in the task part."""
-        explicit = [int(m.group(1)) for m in _YEAR.finditer(self.text, sentence.start, offset)]
+        """The year a statement belongs to: a year written before it in its clause (not in
+        parentheses: 1990年不变价), else the reported year in the review part and the delivered
+        year in the task part."""
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(self.text, sentence.start, offset)), default=0)
+        clause = self.text[max(clause_start, sentence.start) : offset]
+        explicit = [int(m.group(1)) for m in _YEAR.finditer(_PARENTHESES.sub("", clause))]
         if explicit:
             return explicit[-1]
         if self.section_kind(offset) == "tasks":
@@ -248,6 +252,7 @@ def coordinated(ctx: Context, unit: list[Mention], index: int, types: Sequence[s
     """The coordinated list (北京、开封、绍兴) that contains unit[index], walking forward or back.
 
     Members are mentions of `types` separated only by a list separator (、 和 及 以及).
+    A place written right before another (贵州雷山) only locates it: the list keeps 雷山.
     Commas do not join lists here: clauses are cut at them before.
     """
     out = [unit[index]]
@@ -256,11 +261,13 @@ def coordinated(ctx: Context, unit: list[Mention], index: int, types: Sequence[s
     while 0 <= j < len(unit):
         a, b = (out[-1], unit[j]) if forward else (unit[j], out[-1])
         gap = ctx.text[a.end : b.start]
-        if unit[j].type not in types or gap not in LIST_SEPARATORS:
+        nested_place = gap == "" and a.type == b.type == "Place"
+        if unit[j].type not in types or (gap not in LIST_SEPARATORS and not nested_place):
             break
         out.append(unit[j])
         j += step
-    return out if forward else out[::-1]
+    members = out if forward else out[::-1]
+    return [m for k, m in enumerate(members) if k + 1 == len(members) or members[k + 1].start != m.end]
 
 
 def find_facts(ex: Extraction) -> list[Fact]:
@@ -271,5 +278,19 @@ def find_facts(ex: Extraction) -> list[Fact]:
 
     ctx = Context(ex)
     facts: list[Fact] = [*find_links(ctx), *find_milestones(ctx), *find_observations(ctx)]
-    unique = {(type(f).__name__, fact_key(f)): f for f in facts}
-    return [unique[k] for k in sorted(unique, key=lambda k: (k[1], k[0]))]
+    # One fact per statement and sentence: the same link or milestone found twice in a sentence
+    # (by overlapping triggers such as 贯彻落实 and 落实) keeps its shortest evidence.
+    best: dict[tuple[str, ...], Fact] = {}
+    for f in sorted(facts, key=lambda f: (f.evidence.end - f.evidence.start, fact_key(f))):
+        best.setdefault(_statement(f), f)
+    return sorted(best.values(), key=fact_key)
+
+
+def _statement(f: Fact) -> tuple[str, ...]:
+    """What a fact says, and in which sentence (not where exactly, nor by which rule)."""
+    where = (f.evidence.report_id, str(f.evidence.sentence.start))
+    if isinstance(f, Link):
+        return (*where, f.relation, f.subject.iri, f.object.iri)
+    if isinstance(f, Milestone):
+        return (*where, f.relation, f.subject.iri, f.stage)
+    return (*where, f.relation, str(f.evidence.start), f.indicator)

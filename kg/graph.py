@@ -230,8 +230,13 @@ def indicator_iri(name: str) -> str:
 def facts_triples(
     ex: Extraction, rep: ox.NamedNode, region_iri: str | None, facts: list[Fact] | None = None
 ) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, Term]]:
-    """The triples of a report's facts: the fact nodes with provenance, and direct links."""
+    """The triples of a report's facts (fact nodes with provenance, direct links) and its entities' aliases."""
     r = ex.report
+    # Identity across reports: every written form of an entity that differs from its label
+    # (full-width brackets, other spacing) is an alias, so a search by any form finds it.
+    for men in ex.mentions:
+        if men.text != men.entity.label:
+            yield ox.NamedNode(men.entity.iri), _n(SKOS.altLabel), _zh(men.text)
     dataset = ox.NamedNode(f"{rep.value}#indicators")
     for fact in find_facts(ex) if facts is None else facts:
         ev = fact.evidence
@@ -260,6 +265,7 @@ def facts_triples(
             yield node, _n(RDF.type), _n(KG.Milestone)
             yield s, _n(KG.hasStatus), node
             yield node, _n(KG.stage), _n(_STAGE[fact.stage])
+            yield _n(_STAGE[fact.stage]), _n(SKOS.notation), ox.Literal(fact.stage)
             yield node, _n(KG.modality), ox.Literal(fact.modality)
             if fact.year is not None:
                 yield node, _n(KG.year), ox.Literal(str(fact.year), datatype=_n(XSD.gYear))

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -34,20 +35,13 @@ class IndicatorRules(Strict):
 
     indicators: list[Indicator] = Field(min_length=1)
     units: list[str] = Field(min_length=1)
-    growth_words: dict[str, int]
+    growth_words: dict[str, Literal[1, -1]]
     max_lead: int = Field(ge=0, le=20)
     lead_stops: list[str] = Field(default_factory=list)
     skip_after: list[str] = Field(default_factory=list)
+    sector_words: list[str] = Field(default_factory=list)
     estimate_words: list[str] = Field(default_factory=list)
     target_words: list[str] = Field(default_factory=list)
-
-    @field_validator("growth_words")
-    @classmethod
-    def _signs(cls, v: dict[str, int]) -> dict[str, int]:
-        for word, sign in v.items():
-            if sign not in (1, -1):
-                raise ValueError(f"growth word {word!r} has sign {sign}; use 1 (up) or -1 (down)")
-        return v
 
     @field_validator("indicators")
     @classmethod
@@ -109,6 +103,8 @@ def find_observations(ctx: Context, rules: IndicatorRules | None = None) -> Iter
         for m in c.names.finditer(text, sentence.start, sentence.end):
             if any(text.endswith(w, sentence.start, m.start()) for w in r.skip_after):
                 continue
+            if _about_a_sector(r, text, sentence, m.start()):
+                continue
             obs = _read_figure(ctx, r, c, sentence, m.start(), m.end(), c.canonical[m.group()])
             if obs is not None:
                 yield obs
@@ -137,6 +133,16 @@ def _read_figure(
     status = _status(ctx, r, sentence, start)
     ev = Evidence(ctx.report.report_id, start, pos, sentence, f"indicator:{name}")
     return Observation(ctx.region, name, value, unit, growth, status, ctx.year_at(sentence, start), ev)
+
+
+_SEGMENT_END = re.compile(r"[；;。]")
+
+
+def _about_a_sector(r: IndicatorRules, text: str, sentence: Span, start: int) -> bool:
+    """Whether the words before the name, since the last 。 or ；, name a sector (产业, 企业 …)."""
+    before = text[sentence.start : start]
+    cut = max((m.end() for m in _SEGMENT_END.finditer(before)), default=0)
+    return any(w in before[cut:] for w in r.sector_words)
 
 
 def _stopped(r: IndicatorRules, lead: str) -> bool:
