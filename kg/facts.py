@@ -231,15 +231,19 @@ class Context:
         sec = self.report.section_at(offset)
         return sec.kind if sec else "review"
 
-    def year_at(self, sentence: Span, offset: int) -> int | None:
-        """The year a statement belongs to: a year written before it in its clause (not in
-        parentheses: 1990年不变价), else the reported year in the review part and the delivered
-        year in the task part."""
+    def explicit_year(self, sentence: Span, offset: int) -> int | None:
+        """A year written before `offset` in its clause (not in parentheses: 1990年不变价)."""
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(self.text, sentence.start, offset)), default=0)
         clause = self.text[max(clause_start, sentence.start) : offset]
         explicit = [int(m.group(1)) for m in _YEAR.finditer(_PARENTHESES.sub("", clause))]
-        if explicit:
-            return explicit[-1]
+        return explicit[-1] if explicit else None
+
+    def year_at(self, sentence: Span, offset: int) -> int | None:
+        """The year a statement belongs to: a year written before it in its clause, else the
+        reported year in the review part and the delivered year in the task part."""
+        explicit = self.explicit_year(sentence, offset)
+        if explicit is not None:
+            return explicit
         if self.section_kind(offset) == "tasks":
             return self.report.year_delivered
         return self.report.year_reported

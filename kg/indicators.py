@@ -126,13 +126,35 @@ def _read_figure(
             return None
         value, unit = v.group(2), v.group("unit").replace("％", "%")
         pos = v.end()
+        if unit == "%" and any(text.endswith(w, start, end) for w in r.growth_words):
+            # The name ends with a growth word (居民消费价格涨幅控制在3%): the figure is a growth rate.
+            sign = r.growth_words[next(w for w in r.growth_words if text.endswith(w, start, end))]
+            return _observation(ctx, r, sentence, start, pos, name, None, None, value if sign > 0 else f"-{value}")
         g = c.growth.match(text, pos, sentence.end)
         if g is not None and not _stopped(r, g.group("lead")):
             growth = _signed(r, g)
             pos = g.end()
+    return _observation(ctx, r, sentence, start, pos, name, value, unit, growth)
+
+
+def _observation(
+    ctx: Context,
+    r: IndicatorRules,
+    sentence: Span,
+    start: int,
+    end: int,
+    name: str,
+    value: str | None,
+    unit: str | None,
+    growth: str | None,
+) -> Observation:
+    ev = Evidence(ctx.report.report_id, start, end, sentence, f"indicator:{name}")
     status = _status(ctx, r, sentence, start)
-    ev = Evidence(ctx.report.report_id, start, pos, sentence, f"indicator:{name}")
-    return Observation(ctx.region, name, value, unit, growth, status, ctx.year_at(sentence, start), ev)
+    year = ctx.year_at(sentence, start)
+    if status == "target" and ctx.explicit_year(sentence, start) is None:
+        # A target is for the coming year, also where a report's task part was not found.
+        year = ctx.report.year_delivered
+    return Observation(ctx.region, name, value, unit, growth, status, year, ev)
 
 
 _SEGMENT_END = re.compile(r"[；;。]")

@@ -108,3 +108,22 @@ def test_links_are_also_stated_directly(seed_trig: Path) -> None:
           FILTER NOT EXISTS { ?s ?p ?o } } }""",
     ).rows
     assert int(reified[0][0].value) == 0  # type: ignore[union-attr]
+
+
+def test_saved_queries_match_promises_and_targets_across_reports() -> None:
+    from kg.sparql import resolve_query
+
+    names = {"云栖大厦": "Project", "明湖中心": "Project"}
+    plan = synthetic("", "竣工云栖大厦、明湖中心。地区生产总值增长7%。", names, "临江县", 2020)
+    done = synthetic("云栖大厦竣工。全年实现地区生产总值530亿元，增长6.8%。", "", names, "临江县", 2021)
+    elsewhere = synthetic("明湖中心竣工。", "", names, "石城区", 2021)
+    store = _store(plan, done, elsewhere)
+    res = run_query(store, resolve_query("promises-vs-delivery"))
+    rows = [dict(zip(res.variables, (t.value if t else None for t in row), strict=True)) for row in res.rows]
+    kept = {(r["project"], r["promised"], r["delivered"], r["deliveredYear"]) for r in rows if r["delivered"]}
+    assert kept == {("云栖大厦", "completed", "completed", "2021")}  # 明湖中心 was completed in another region
+    res = run_query(store, resolve_query("targets-vs-actuals"))
+    rows = [dict(zip(res.variables, (t.value if t else None for t in row), strict=True)) for row in res.rows]
+    assert [(r["indicator"], r["year"], r["targetGrowth"], r["actualGrowth"]) for r in rows] == [
+        ("地区生产总值", "2021", "7", "6.8")
+    ]
