@@ -50,6 +50,7 @@ class MilestoneRules(Strict):
     subject_types: list[EntityTypeName] = Field(min_length=1)
     gap_after: int = Field(ge=0, le=10)
     gap_before: int = Field(ge=0, le=20)
+    achieved_words: list[str] = Field(default_factory=list)
     stages: list[StageTriggers] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -124,7 +125,7 @@ def find_milestones(ctx: Context, rules: MilestoneRules | None = None) -> Iterat
                     found = _match(ctx, r, trig, mentions, m.start(), m.end(), unit)
                     if found is not None:
                         subjects, lo, hi = found
-                        yield from _milestones(ctx, trig, subjects, sentence, lo, hi)
+                        yield from _milestones(ctx, r, trig, subjects, sentence, lo, hi)
                         break
 
 
@@ -170,10 +171,13 @@ def _list_before(ctx: Context, mentions: list[Mention], start: int, gap: int, ty
 
 
 def _milestones(
-    ctx: Context, trig: _Trigger, subjects: list[Mention], sentence: Span, lo: int, hi: int
+    ctx: Context, r: MilestoneRules, trig: _Trigger, subjects: list[Mention], sentence: Span, lo: int, hi: int
 ) -> Iterator[Milestone]:
     modality: Modality = "planned" if ctx.section_kind(lo) == "tasks" else "achieved"
     year = ctx.year_at(sentence, lo)
+    if modality == "planned" and any(w in ctx.text[sentence.start : lo] for w in r.achieved_words):
+        modality = "achieved"
+        year = ctx.explicit_year(sentence, lo) or ctx.report.year_reported
     rule = f"milestone-{trig.stage}:{trig.word}"
     for s in subjects:
         ev = Evidence(ctx.report.report_id, min(lo, s.start), max(hi, s.end), sentence, rule)

@@ -127,3 +127,34 @@ def test_saved_queries_match_promises_and_targets_across_reports() -> None:
     assert [(r["indicator"], r["year"], r["targetGrowth"], r["actualGrowth"]) for r in rows] == [
         ("地区生产总值", "2021", "7", "6.8")
     ]
+
+
+def test_the_issue_examples_on_a_seed() -> None:
+    """Seed 001: a topping-out in the review, a GDP actual and target, a list of planned starts."""
+    from collections import Counter
+
+    from kg.pipeline import extract
+    from tests.conftest import SEED_001
+
+    ex = extract(SEED_001)
+    text, facts = ex.report.text, find_facts(ex)
+    milestones = [f for f in facts if isinstance(f, Milestone)]
+    topped = text.index("主体结顶")
+    assert any(
+        (m.stage, m.modality, m.year) == ("toppedOut", "achieved", 2013) and m.evidence.start <= topped < m.evidence.end
+        for m in milestones
+    )
+    assert any((m.stage, m.modality, m.year) == ("completed", "planned", 2014) for m in milestones)
+    starts = Counter((m.evidence.start, m.evidence.end) for m in milestones if m.stage == "started")
+    assert max(starts.values()) >= 2  # 开工A、B: one milestone per name, same evidence
+
+    def figure(at: str) -> list[tuple[object, ...]]:
+        pos = text.index(at)
+        return [
+            (o.indicator, o.value, o.unit, o.growth, o.status, o.year)
+            for o in facts
+            if isinstance(o, Observation) and o.evidence.start <= pos < o.evidence.end
+        ]
+
+    assert figure("372亿元") == [("地区生产总值", "372", "亿元", "7.9", "actual", 2013)]
+    assert figure("地区生产总值增长8%") == [("地区生产总值", None, None, "8", "target", 2014)]
