@@ -217,6 +217,47 @@ def query(
         _fail(exc)
 
 
+@app.command("eval")
+def eval_(
+    gold_dir: Annotated[Path, typer.Argument(help="Gold folder with manifest.json and one JSONL file per document.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+    errors: Annotated[
+        int, typer.Option("--errors", help="List up to N misses and false alarms per document (overlap mode).")
+    ] = 0,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", help="Exit 1 when the micro overlap F1 over all types is below this."),
+    ] = None,
+) -> None:
+    """Score kg's mentions against gold annotations (the numbers of shared/tools/score.py).
+
+    Each document the manifest lists is extracted and scored; counts are summed
+    over documents (micro-average), strict and overlap, per type.
+
+    Example:  kg eval ../shared/gold --errors 20
+    """
+    from kg.evaluate import evaluate, format_errors, format_table
+
+    try:
+        result = evaluate(gold_dir)
+    except KgError as exc:
+        _fail(exc)
+    counts = result.counts
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, sort_keys=True))
+    else:
+        typer.echo(format_table(counts), nl=False)
+        if len(result.docs) > 1:
+            for d in result.docs:
+                s, o = d.counts["strict"]["ALL"], d.counts["overlap"]["ALL"]
+                typer.echo(f"{d.doc.name}: strict F1 {s.f1:.3f}, overlap F1 {o.f1:.3f}")
+    if errors:
+        typer.echo(format_errors(result.docs, errors), nl=False)
+    if fail_under is not None and counts["overlap"]["ALL"].f1 < fail_under:
+        typer.echo(f"kg: overlap F1 {counts['overlap']['ALL'].f1:.3f} is below --fail-under {fail_under}", err=True)
+        raise typer.Exit(1)
+
+
 @app.command("queries")
 def list_queries() -> None:
     """List the saved queries shipped with kg (run them with `kg query NAME`)."""

@@ -32,6 +32,7 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Pro
 
 _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _LIST_SEPARATORS = {"、"}
+_NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
 _PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
 
 
@@ -70,6 +71,7 @@ class QuotedRules(Strict):
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
+    common_word_tags: list[str]
 
     _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
 
@@ -78,11 +80,26 @@ class NameRules(Strict):
     """Schema of `kg/data/rules/names.yaml`."""
 
     name_tags: list[str]
+    place_name_tags: list[str]
+    adverbs: list[str]
+    verbal_heads: list[str]
+    max_place_pair: int
+    verbal_after: str
     max_chars: int
     min_name_chars: int
     short_name_heads: list[str]
     region_prefixes: list[str]
     number_in_name: str
+    event_ordinal: str
+    numeral_in_name: str
+    program_conjunctions: list[str]
+    generic_heads: list[str]
+    weak_heads: list[str]
+    object_stops: list[str]
+    class_count: str
+    list_class_gap: str
+    list_classes: list[TypedPattern]
+    generic_name_tags: list[str]
     project_works: str
     counted: str
 
@@ -142,11 +159,27 @@ class Recognizer:
         self.heads = heads()
         self.max_head = max(len(h) for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
+        self.place_tags = frozenset(self.names.place_name_tags)
+        self.adverbs = frozenset(self.names.adverbs)
+        self.verbal_heads = frozenset(self.names.verbal_heads)
+        self.verbal_after = re.compile(self.names.verbal_after)
         self.not_names = word_list("not_names.txt")
         self.stops = word_list("name_stops.txt")
         self.generic = self.not_names | self.stops
+        self.action_tags = frozenset(("v", "vd", "l", "i", "d", "ad"))
         self.exclusion = re.compile("|".join(f"(?:{p.pattern})" for p in excl.patterns))
         self.number_in_name = re.compile(self.names.number_in_name)
+        self.ordinal = re.compile(self.names.event_ordinal)
+        self.numeral = re.compile(self.names.numeral_in_name)
+        self.generic_heads = frozenset(self.names.generic_heads)
+        self.weak_heads = frozenset(self.names.weak_heads)
+        self.object_stops = frozenset(self.names.object_stops)
+        self.class_count = re.compile(self.names.class_count)
+        self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
+        self.list_class = re.compile(
+            self.names.list_class_gap + "(?P<cls>" + "|".join(sorted(self.list_classes, key=len, reverse=True)) + ")"
+        )
+        self.generic_name_tags = frozenset(self.names.generic_name_tags)
         self.project_works = re.compile(self.names.project_works)
         self.counted = re.compile(self.names.counted)
         q = self.quoted
@@ -157,6 +190,8 @@ class Recognizer:
         self.code_time = re.compile(q.code_name_time_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
+        self.common_word_tags = frozenset(q.common_word_tags)
+        self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
 
     # -- helpers -----------------------------------------------------------
     def head_of(self, text: str) -> tuple[str, EntityType] | None:
@@ -166,13 +201,24 @@ class Recognizer:
                 return text[-k:], label
         return None
 
-    def in_name(self, tok: Token) -> bool:
+    def is_action(self, tok: Token) -> bool:
+        """An action word before a name (实施, 成功举办): it bounds the name on the left."""
+        text = tok.text
+        if text in self.stops:
+            return True
+        if len(text) == 4 and text[:2] in self.stops | self.adverbs and text[2:] in self.stops:
+            return True  # 建立健全, 大力开展 (whatever tag the segmenter gave them)
+        return tok.tag_ in self.action_tags and len(text) >= 3 and (text[-2:] in self.stops or text[:2] in self.stops)
+
+    def in_name(self, tok: Token, label: EntityType | None = None) -> bool:
         if tok.text in self.stops:
             return False
         if tok.tag_ == "m":
             return bool(self.number_in_name.match(tok.text))
         if tok.text in self.names.region_prefixes:
             return True
+        if label == "Place":
+            return tok.tag_ in self.place_tags
         return tok.tag_ in self.name_tags
 
     # -- sources -----------------------------------------------------------
@@ -200,6 +246,9 @@ class Recognizer:
                 text[max(0, inner.start_char - 20) : inner.start_char - 1],
                 text[inner.end_char + 1 : inner.end_char + 12],
                 doc[i].text,
+                common_word=len(inner) == 1
+                and inner[0].tag_ in self.common_word_tags
+                and not self.has_numeral.search(inner.text),
             )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
@@ -208,7 +257,14 @@ class Recognizer:
             i = j + 1
         return out, rejected
 
-    def classify_quoted(self, inner: str, before: str, after: str, mark: str) -> EntityType | None:
+    def classify_quoted(
+        self, inner: str, before: str, after: str, mark: str, common_word: bool = False
+    ) -> EntityType | None:
+        """The type of a quoted name, or None when the quoted text is not a name.
+
+        `common_word`: the quoted text is one ordinary dictionary word (“硬骨头”, “独角兽”),
+        a name only when a type word follows the marks (“旭日”计划).
+        """
         q = self.quoted
         if len(inner) > q.max_length or inner in self.generic:
             return None
@@ -223,6 +279,8 @@ class Recognizer:
             return None
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
+        if common_word and typed_after is None:
+            return None
         head = self.head_of(inner)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
             return head[1]
@@ -231,6 +289,70 @@ class Recognizer:
         if head is not None and len(inner) > len(head[0]):
             return head[1]
         return q.default_type
+
+    def grow_left(self, doc: Doc, i: int, label: EntityType) -> tuple[int, bool]:
+        """Where a name ending in head token `i` may start, and whether an action word stands before it."""
+        j = i
+        chars = len(doc[i].text)
+        by_action = False
+        conj_at: int | None = None
+        while j > 0:
+            prev = doc[j - 1]
+            if prev.text in (")", "）"):
+                k = j - 2
+                while k >= 0 and doc[k].text not in ("(", "（") and j - k < 6:
+                    k -= 1
+                if k >= 1 and doc[k].text in ("(", "（") and self.in_name(doc[k - 1]):
+                    chars += doc[k:j].end_char - doc[k:j].start_char
+                    j = k
+                    continue
+                break
+            if self.is_action(prev):
+                by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
+                break
+            if label != "Program" and prev.text in self.object_stops:
+                break  # 梅彩片区|建设|先进制造业联合总部基地
+            if label == "Place" and prev.tag_ == "khead" and self.heads.get(prev.text) == "Place":
+                break  # 祥符片区|石祥路: another Place ends here
+            if chars + len(prev.text) > self.names.max_chars:
+                break
+            if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
+                conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
+            elif not (self.in_name(prev, label) or (prev.tag_ == "m" and self.numeral.match(prev.text))):
+                break
+            chars += len(prev.text)
+            j -= 1
+        if conj_at is not None and not by_action:
+            j = conj_at
+        return j, by_action
+
+    def name_start(self, doc: Doc, i: int, label: EntityType) -> int:
+        """Grow leftwards, then drop leading tokens that cannot open a name.
+
+        A leading verb is the action unless an action word already stands before the name
+        (实施|创新驱动发展战略); after an action word a Program may open with a common word
+        (推进|企业投资项目审批制度改革).
+        """
+        j, by_action = self.grow_left(doc, i, label)
+        keep_common = by_action and label == "Program"
+        while j < i:
+            t = doc[j]
+            drop = (
+                (t.text in self.generic and not (keep_common and t.text not in self.stops))
+                or t.tag_ in ("w", "c")
+                or (t.tag_ == "m" and not (label == "Event" and self.ordinal.match(t.text)))
+                or t.text in ("(", "（")
+                or (
+                    t.tag_ in ("v", "a", "ad", "d")
+                    and not by_action
+                    # a single word before the head may be the name itself (远航集团, 富康大厦)
+                    and (j < i - 1 or not (label == "Organization" or (label == "Project" and t.tag_ == "a")))
+                )
+            )
+            if not drop:
+                break
+            j += 1
+        return j
 
     def head_names(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
@@ -244,41 +366,15 @@ class Recognizer:
             head, label = found
             if len(head) == 1 and tok.text != head and tok.tag_ != "nx":
                 continue  # 浙江 is a word, not a name ending in 江
-            j = i
-            chars = len(tok.text)
-            while j > 0:
-                prev = doc[j - 1]
-                if prev.text in (")", "）"):
-                    k = j - 2
-                    while k >= 0 and doc[k].text not in ("(", "（") and j - k < 6:
-                        k -= 1
-                    if k >= 1 and doc[k].text in ("(", "（") and self.in_name(doc[k - 1]):
-                        chars += doc[k:j].end_char - doc[k:j].start_char
-                        j = k
-                        continue
-                    break
-                verb_ok = label == "Program" and prev.tag_ == "v" and prev.text not in self.generic
-                first_ok = (
-                    j == i
-                    and tok.text == head
-                    and len(head) >= 2
-                    and prev.tag_ == "v"
-                    and (prev.text not in self.generic and len(prev.text) >= 2)
-                )
-                if not (self.in_name(prev) or verb_ok or first_ok) or chars + len(prev.text) > self.names.max_chars:
-                    break
-                chars += len(prev.text)
-                j -= 1
-            # drop leading tokens that cannot open a name
-            while j < i and (
-                doc[j].text in self.generic
-                or doc[j].tag_ in ("m", "w")
-                or doc[j].text in ("(", "（")
-                or (doc[j].tag_ == "v" and j < i - 1)  # a verb may only be the whole name part (远航集团)
-            ):
-                j += 1
+            after = doc.text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
+            if head in self.verbal_heads and self.verbal_after.match(after):
+                continue  # 规划建设: the head is a verb here
+            if self.class_count.match(after):
+                continue  # 照料中心15个: a count follows a class of things, not a name
+            j = self.name_start(doc, i, label)
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
+            own = tok.text[: -len(head)]
             short_ok = head in self.names.short_name_heads and len(name_part) >= 1
             if (
                 len(name_part) < self.names.min_name_chars
@@ -288,7 +384,10 @@ class Recognizer:
                 continue
             if self.counted.search(name_part):
                 continue
-            own = tok.text[: -len(head)]
+            if head in self.weak_heads and not any(t.tag_ in _NAME_TAGS for t in doc[j:i]) and own == "":
+                continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
+            if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
+                continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
                 not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes
             ):
@@ -299,6 +398,42 @@ class Recognizer:
                 label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
             out.append(Candidate(j, i + 1, label, "head"))
         return out
+
+    def listed_names(self, doc: Doc) -> list[Candidate]:
+        """Names listed before 等 + a class noun take its type (马奔网络等高科技工业项目, A、B等企业)."""
+        out: list[Candidate] = []
+        text = doc.text
+        for t in doc:
+            if t.text != "等" or t.i == 0:
+                continue
+            m = self.list_class.match(text, t.idx + 1)
+            if m is None:
+                continue
+            label = self.list_classes[m.group("cls")]
+            e = t.i
+            while e > 0:
+                s = e
+                while s > 0 and not self.is_action(doc[s - 1]) and self.in_name(doc[s - 1]) and e - s < 6:
+                    s -= 1
+                while s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
+                    s += 1
+                if s == e or not self._listed_ok(doc[s:e]):
+                    break
+                out.append(Candidate(s, e, label, "context"))
+                if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
+                    break
+                e = s - 1
+        return out
+
+    def _listed_ok(self, span: Span) -> bool:
+        text = span.text
+        return (
+            2 <= len(text) <= 12
+            and text not in self.generic
+            and not self.counted.search(text)
+            # a head word types the name itself (浙勤集团等重点项目), unless it only says where (蒋家桥路等地块)
+            and (self.head_of(text) or ("", "Place"))[1] == "Place"
+        )
 
     def list_siblings(self, doc: Doc, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
@@ -345,11 +480,29 @@ class Recognizer:
         )
 
     # -- resolution --------------------------------------------------------
+    def merge_places(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+        """Adjacent division names are one Place: 贵州雷山, 衢州开化 (a county under its province or city)."""
+        out: list[Candidate] = []
+        for c in cands:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and last.label == c.label == "Place"
+                and last.source == c.source == "lexicon"
+                and last.end == c.start
+                and doc[last.start : c.end].end_char - doc[last.start : c.end].start_char <= self.names.max_place_pair
+            ):
+                out[-1] = Candidate(last.start, c.end, "Place", "lexicon")
+                continue
+            out.append(c)
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         lexicon = [Candidate(e.start, e.end, e.label_, "lexicon") for e in doc.ents]  # type: ignore[arg-type]
         quoted, not_names = self.quoted_names(doc)
-        cands = self.resolve(doc, quoted + self.head_names(doc) + lexicon, not_names)
+        cands = self.resolve(doc, quoted + self.listed_names(doc) + self.head_names(doc) + lexicon, not_names)
         cands = self.resolve(doc, cands + self.list_siblings(doc, cands), not_names)
+        cands = self.merge_places(doc, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
 
@@ -357,7 +510,7 @@ class Recognizer:
         """Drop excluded candidates; keep quoted names first, then the longest."""
         text = doc.text
         blocked = [m.span() for m in self.exclusion.finditer(text)] + not_names
-        rank = {"quoted": 0, "head": 1, "lexicon": 2, "list": 3}
+        rank = {"quoted": 0, "context": 1, "head": 2, "lexicon": 3, "list": 4}
         keep: list[Candidate] = []
         used: set[int] = set()
         ordered = sorted(

@@ -2,7 +2,7 @@
 
 The Doc's text is the input text unchanged (every token keeps its offsets).
 Each token's `tag_` is the part of speech jieba's dictionary gives the word, or
-`nx` for a word the dictionary does not know (often a name), `w` for
+`nx` for a word the dictionary does not know (often a name), `m` for a number, `w` for
 punctuation and `_SP` for white space.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,9 @@ from kg.ingest import divisions
 from kg.resources import data_path, load_tsv, read_lines, word_list
 
 jieba.setLogLevel(logging.WARNING)
+
+
+_NUMBER = re.compile(r"^[0-9０-９]+([.．][0-9０-９]+)?[%％]?$")
 
 
 @cache
@@ -79,6 +83,8 @@ class JiebaTokenizer:
                 tags.append("_SP")
             elif not any(ch.isalnum() for ch in word):
                 tags.append("w")
+            elif _NUMBER.match(word):
+                tags.append("m")
             else:
                 tags.append(get(word, "nx"))
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)

@@ -14,7 +14,9 @@ from tests.conftest import DATA, SEED_000
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"], ["facts"], ["panel"]])
+@pytest.mark.parametrize(
+    "command", [[], ["build"], ["extract"], ["query"], ["queries"], ["eval"], ["facts"], ["panel"]]
+)
 def test_help_has_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0

@@ -23,7 +23,7 @@ FOUND = [
     ("body by short name", "区政府、区政协和区人大常委会召开会议。", ("区政协", "Organization")),
     ("place + organisation is one", "与德国慕尼黑工业大学合作。", ("德国慕尼黑工业大学", "Organization")),
     ("organisation after a verb", "引进华兴银行、远航集团。", ("远航集团", "Organization")),
-    ("event with ordinal", "成功举办第三届临江国际龙舟节。", ("临江国际龙舟节", "Event")),
+    ("event with ordinal", "成功举办第三届临江国际龙舟节。", ("第三届临江国际龙舟节", "Event")),
     ("coordinated programs", "河长制、湖长制全面落实。", ("湖长制", "Program")),
     ("bridge is a place", "新港大桥竣工通车。", ("新港大桥", "Place")),
     ("division short form", "一批企业落户拱墅。", ("拱墅", "Place")),
