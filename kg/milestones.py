@@ -51,6 +51,7 @@ class MilestoneRules(Strict):
     gap_after: int = Field(ge=0, le=10)
     gap_before: int = Field(ge=0, le=20)
     achieved_words: list[str] = Field(default_factory=list)
+    not_before: list[str] = Field(default_factory=list)
     stages: list[StageTriggers] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -144,7 +145,7 @@ def _match(
         return after, start, tail_at + len(trig.tail)
     if after:
         return after, start, after[-1].end
-    if trig.before:
+    if trig.before and not any(ctx.text.startswith(w, end) for w in r.not_before):
         before = _list_before(ctx, mentions, start, r.gap_before, trig.types)
         if before:
             return before, before[0].start, end
