@@ -42,6 +42,7 @@ class IndicatorRules(Strict):
     sector_words: list[str] = Field(default_factory=list)
     estimate_words: list[str] = Field(default_factory=list)
     target_words: list[str] = Field(default_factory=list)
+    actual_words: list[str] = Field(default_factory=list)
 
     @field_validator("indicators")
     @classmethod
@@ -151,9 +152,13 @@ def _observation(
     ev = Evidence(ctx.report.report_id, start, end, sentence, f"indicator:{name}")
     status = _status(ctx, r, sentence, start)
     year = ctx.year_at(sentence, start)
-    if status == "target" and ctx.explicit_year(sentence, start) is None:
-        # A target is for the coming year, also where a report's task part was not found.
-        year = ctx.report.year_delivered
+    if ctx.explicit_year(sentence, start) is None:
+        # A target is for the coming year (also where the task part was not found); an actual
+        # told in the task part is for the year reported on.
+        if status == "target":
+            year = ctx.report.year_delivered
+        elif status == "actual":
+            year = ctx.report.year_reported
     return Observation(ctx.region, name, value, unit, growth, status, year, ev)
 
 
@@ -177,10 +182,12 @@ def _signed(r: IndicatorRules, g: re.Match[str]) -> str:
 
 
 def _status(ctx: Context, r: IndicatorRules, sentence: Span, start: int) -> Status:
-    """Target in the task part; in the review part an estimate or target when a word before says so."""
-    if ctx.section_kind(start) == "tasks":
-        return "target"
+    """Target in the task part (unless told as past); in the review part an estimate or target
+    when a word before it in its sentence says so."""
     before = ctx.text[sentence.start : start]
+    if ctx.section_kind(start) == "tasks":
+        told_as_past = any(w in before for w in r.actual_words) and not any(w in before for w in r.target_words)
+        return "actual" if told_as_past else "target"
     if any(w in before for w in r.estimate_words):
         return "estimate"
     if any(w in before for w in r.target_words):
