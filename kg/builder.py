@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError, NothingBuilt
 from kg.graph import QUAD_FORMATS, format_for, report_quads, serialise, write_atomic
 from kg.pipeline import Extraction, extract_many
 
@@ -25,16 +25,20 @@ class BuildSummary:
     quads: int = 0
     seconds: float = 0.0
     skipped: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """`file: problem` for reports that were built despite a problem (a truncated last character)."""
 
 
 def collect_quads(
     paths: Iterable[Path | str],
     summary: BuildSummary,
     progress: Callable[[Extraction], None] | None = None,
+    max_bytes: int | None = None,
 ) -> list[ox.Quad]:
     """Quads of every readable report under `paths`; unreadable ones go to `summary.skipped`."""
     quads: list[ox.Quad] = []
-    for ex in extract_many(paths, on_error=summary.skipped.append):
+    for ex in extract_many(paths, on_error=summary.skipped.append, max_bytes=max_bytes):
+        summary.warnings.extend(f"{ex.report.path}: {w}" for w in ex.report.warnings)
         quads.extend(report_quads(ex))
         summary.reports += 1
         summary.chars += len(ex.report.text)
@@ -48,22 +52,20 @@ def build(
     paths: Iterable[Path | str],
     out: Path | str,
     progress: Callable[[Extraction], None] | None = None,
+    max_bytes: int | None = None,
 ) -> BuildSummary:
     """Build the graph of the reports under `paths` into `out` (format from its extension).
 
     Nothing is written when no report could be read; an existing `out` is replaced
-    only once the new file is complete.
+    only once the new file is complete. Files over `max_bytes` are skipped.
     """
     out = Path(out)
     fmt = format_for(out)
     started = time.perf_counter()
     summary = BuildSummary()
-    quads = collect_quads(paths, summary, progress)
+    quads = collect_quads(paths, summary, progress, max_bytes)
     if summary.reports == 0:
-        raise KgError(
-            "no report could be read; nothing written"
-            + (f" ({len(summary.skipped)} skipped)" if summary.skipped else "")
-        )
+        raise NothingBuilt(summary.skipped)
     data = serialise(quads, fmt)
     write_atomic(out, data)
     summary.quads = (

@@ -1,7 +1,8 @@
 """Command line: a thin typer layer over kg's functions.
 
 Exit status: 0 on success; 1 when some input files were skipped (the others
-were built); 2 on a usage error or when nothing could be done.
+were built); 2 on a usage error or when nothing could be done; 130 when
+interrupted (no output file is changed). No traceback is shown unless --debug.
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from kg.errors import KgError
+from kg.errors import InputError, KgError, NothingBuilt
 
 app = typer.Typer(
     name="kg",
@@ -49,6 +53,45 @@ def _fail(exc: BaseException, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn any error into one line on stderr and an exit status (tracebacks only with --debug)."""
+    try:
+        yield
+    except NothingBuilt as exc:
+        for skipped in exc.skipped:
+            _echo_skipped(skipped)
+        _fail(exc)
+    except KgError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        if _state["debug"]:
+            raise
+        typer.echo("kg: interrupted; no output file was changed", err=True)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(
+            f"kg: internal error: {type(exc).__name__}: {exc}; this is a bug in kg, "
+            "please report it (kg --debug … shows the traceback)",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+def _echo_skipped(skipped: InputError) -> None:
+    """One line per skipped file; with --debug, the traceback of its cause before it."""
+    if _state["debug"] and skipped.__cause__ is not None:
+        traceback.print_exception(skipped.__cause__)
+    typer.echo(f"kg: skipped {skipped}", err=True)
+
+
+_MAX_BYTES_HELP = "Skip report files larger than this many bytes (default: max_bytes in kg/data/input.yaml)."
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
@@ -63,8 +106,12 @@ def build(
     paths: Annotated[list[Path], typer.Argument(help="Report files (.txt) or folders of them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .trig, .nq, .ttl, .nt or .jsonld.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help=_MAX_BYTES_HELP)] = None,
 ) -> None:
     """Build the graph of the reports: one named graph per report.
+
+    A file that cannot be read as a report is skipped with one line on stderr;
+    the others are built and the exit status is 1.
 
     Example:  kg build seeds -o out/seeds.trig
     """
@@ -72,16 +119,16 @@ def build(
     from kg.builder import stderr_progress
     from kg.ingest import iter_report_paths
 
-    try:
+    with _guard():
         total = len(list(iter_report_paths(paths)))
         progress = stderr_progress(total) if not quiet and sys.stderr.isatty() else None
-        summary = run_build(paths, out, progress=progress)
-    except KgError as exc:
-        _fail(exc)
+        summary = run_build(paths, out, progress=progress, max_bytes=max_bytes)
     if progress is not None:
         typer.echo("", err=True)
+    for warning in summary.warnings:
+        typer.echo(f"kg: warning: {warning}", err=True)
     for skipped in summary.skipped:
-        typer.echo(f"kg: skipped {skipped}", err=True)
+        _echo_skipped(skipped)
     if not quiet:
         typer.echo(
             f"kg: built {out}: {summary.reports} report(s), {summary.mentions} mentions, {summary.quads} "
@@ -100,6 +147,7 @@ def extract(
     format: Annotated[MentionFormat, typer.Option("--format", "-f", help="jsonl (for score.py) or table.")] = (
         MentionFormat.jsonl
     ),
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help=_MAX_BYTES_HELP)] = None,
 ) -> None:
     """Print the entity mentions of one report.
 
@@ -111,10 +159,10 @@ def extract(
     from kg.pipeline import extract as run_extract
     from kg.sparql import _table
 
-    try:
-        ex = run_extract(file)
-    except KgError as exc:
-        _fail(exc)
+    with _guard():
+        ex = run_extract(file, max_bytes)
+    for warning in ex.report.warnings:
+        typer.echo(f"kg: warning: {ex.report.path}: {warning}", err=True)
     if format is MentionFormat.jsonl:
         for m in ex.mentions:
             typer.echo(json.dumps(m.as_json(), ensure_ascii=False))
@@ -208,13 +256,11 @@ def query(
     """
     from kg.sparql import format_result, load_store, resolve_query, run_query
 
-    try:
+    with _guard():
         sparql = resolve_query(query)
         store = load_store(data)
         result = run_query(store, sparql, allow_service=allow_service)
         typer.echo(format_result(result, format.value), nl=False)
-    except KgError as exc:
-        _fail(exc)
 
 
 @app.command("eval")

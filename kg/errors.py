@@ -31,3 +31,11 @@ class DataFileError(KgError):
 
 class QueryError(KgError):
     """A SPARQL query is malformed or not allowed."""
+
+
+class NothingBuilt(KgError):
+    """No input file could be read as a report, so no output was written."""
+
+    def __init__(self, skipped: list[InputError]) -> None:
+        self.skipped = skipped
+        super().__init__("no report could be read; nothing written" + (f" ({len(skipped)} skipped)" if skipped else ""))

@@ -90,6 +90,8 @@ def report_quads(ex: Extraction) -> list[ox.Quad]:
     add((rep, _n(KG.sourceFile), ox.Literal(r.path.name)))
     add((rep, _n(KG.sha256), ox.Literal(r.sha256)))
     add((rep, _n(KG.encoding), ox.Literal(r.encoding)))
+    if r.media_type != "text/plain":
+        add((rep, _n(DCTERMS.format), ox.Literal(r.media_type)))
     add((rep, _n(KG.bodyStart), _int(r.body.start)))
     add((rep, _n(KG.bodyEnd), _int(r.body.end)))
     if "title" in r.metadata:
@@ -174,18 +176,29 @@ def serialise(quads: Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, then rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write via a temporary file in the same folder, then rename: never a partial file.
+
+    If anything fails or the process is interrupted before the rename, the
+    previous `path` is left as it was and the temporary file is removed.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise KgError(f"{path}: cannot write ({exc.strerror or exc}); nothing written") from exc
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise KgError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged") from exc
         raise
 
 

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from kg.errors import InputError
 from kg.resources import Strict, data_path, load_tsv, load_yaml
@@ -40,6 +41,25 @@ class RegionPattern(Strict):
     region: str | None = None
 
     @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        re.compile(v)
+        return v
+
+
+class InputRules(Strict):
+    """Schema of `kg/data/input.yaml`: what is accepted as a report file."""
+
+    max_bytes: int = Field(gt=0)
+    max_control_share: float = Field(ge=0, le=1)
+    min_chinese_chars: int = Field(ge=0)
+    min_chinese_share: float = Field(ge=0, le=1)
+    report_words: list[str]
+    html_marker: str
+    html_tag: str
+    html_min_tags: int = Field(gt=0)
+
+    @field_validator("html_marker", "html_tag")
     @classmethod
     def _compiles(cls, v: str) -> str:
         re.compile(v)
@@ -97,6 +117,10 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     sentences: list[Span] = field(default_factory=list)
     sha256: str = ""
+    media_type: str = "text/plain"
+    """`text/html` when the file was a web page: `text` is then its tag-stripped text."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not stop the report from being read (a truncated last character)."""
 
     @property
     def issuer(self) -> str | None:
@@ -118,6 +142,11 @@ def rules() -> IngestRules:
 
 
 @cache
+def input_rules() -> InputRules:
+    return load_yaml(data_path("input.yaml"), InputRules)
+
+
+@cache
 def divisions() -> list[dict[str, str]]:
     """China's administrative divisions: code, name, short form, level."""
     return load_tsv(data_path("lexicons", "divisions.tsv"), ("code", "name", "short", "level"), required=2)
@@ -128,27 +157,150 @@ def report_id_for(path: Path) -> str:
     return quote(path.stem, safe="-_.~")
 
 
-def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030."""
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f-\x9f]")
+_NON_ASCII = bytes(range(128))
+
+
+def decode(data: bytes, path: Path, warnings: list[str] | None = None) -> tuple[str, str]:
+    """Decode report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030 (GBK).
+
+    A file cut off inside its last character is read without that character,
+    and a line is added to `warnings`; every other problem raises
+    :class:`InputError`.
+    """
     if not data.strip():
         raise InputError(path, "empty file: nothing to read")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return _text_only(data.decode("utf-16"), path), "utf-16"
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"invalid UTF-16 at byte {exc.start}") from exc
+            raise InputError(path, f"invalid UTF-16 at byte {exc.start}; re-save it as UTF-8") from exc
     if b"\x00" in data:
-        raise InputError(path, f"binary file (NUL byte at offset {data.index(0)}); expected a text report")
+        raise InputError(path, _nul_problem(data))
     try:
         # A UTF-8 BOM stays in the text as U+FEFF so offsets match open(encoding="utf-8").
-        return data.decode("utf-8"), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return _text_only(data.decode("utf-8"), path), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     except UnicodeDecodeError as utf8_err:
+        if utf8_err.reason == "unexpected end of data" and utf8_err.end == len(data):
+            # The first error is the file's end: everything before it is valid UTF-8.
+            _truncated(warnings, "UTF-8", len(data) - utf8_err.start)
+            text = data[: utf8_err.start].decode("utf-8")
+            return _text_only(text, path), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        invalid = data.decode("utf-8", "replace").count("\ufffd") - data.decode("utf-8", "ignore").count("\ufffd")
+        if invalid * 30 <= len(data.translate(None, _NON_ASCII)):
+            # GBK read as UTF-8 fails at most characters; a few failures mean damaged UTF-8.
+            line = data.count(b"\n", 0, utf8_err.start) + 1
+            raise InputError(
+                path,
+                f"damaged UTF-8: {invalid} invalid byte sequence(s), the first at byte {utf8_err.start} "
+                f"(line {line}); repair the file or re-save it as UTF-8",
+            ) from utf8_err
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
+            return _text_only(data.decode("gb18030"), path), "gb18030"
+        except UnicodeDecodeError as gb_err:
+            if gb_err.reason == "incomplete multibyte sequence" and gb_err.end == len(data):
+                _truncated(warnings, "GB18030", len(data) - gb_err.start)
+                return _text_only(data[: gb_err.start].decode("gb18030"), path), "gb18030"
             raise InputError(
                 path, f"not UTF-8 or GB18030 text (invalid byte at offset {utf8_err.start}); re-save it as UTF-8"
             ) from utf8_err
+
+
+def _truncated(warnings: list[str] | None, encoding: str, left_out: int) -> None:
+    if warnings is not None:
+        warnings.append(
+            f"truncated {encoding}: the last {left_out} byte(s) are an incomplete character and were left out"
+        )
+
+
+def _nul_problem(data: bytes) -> str:
+    first = data.index(0)
+    # UTF-16 puts the NUL byte of every ASCII character (line breaks, digits) at the same parity;
+    # in a Chinese text those are a few percent of the bytes, in binary data far fewer or not skewed.
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    skewed = max(even, odd) >= 0.75 * (even + odd)
+    if len(data) % 2 == 0 and even + odd >= max(4, 0.01 * len(data)) and skewed:
+        try:
+            data.decode("utf-16-le" if odd > even else "utf-16-be")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return (
+                f"NUL bytes from offset {first}: looks like UTF-16 without a byte-order mark; "
+                "re-save it as UTF-8 or as UTF-16 with a BOM"
+            )
+    return f"binary file (NUL byte at offset {first}); expected a text report"
+
+
+def _text_only(text: str, path: Path) -> str:
+    """`text`, unless too many of its characters are control codes (a binary file)."""
+    controls = len(_CONTROL.findall(text))
+    if controls and controls > input_rules().max_control_share * len(text):
+        first = _CONTROL.search(text)
+        where = f" (the first, U+{ord(first.group()):04X}, at character {first.start()})" if first else ""
+        raise InputError(path, f"binary file: {controls} control characters{where}; expected a text report")
+    return text
+
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br caption dd div dl dt footer form h1 h2 h3 h4 h5 h6 header hr li "
+    "main nav ol p pre section table tbody td tfoot th thead title tr ul".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+class _HtmlText(HTMLParser):
+    """Text of an HTML page as a browser lays it out: block elements on their own lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "pre":
+            self.pre += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(self.skip - 1, 0)
+        elif tag == "pre":
+            self.pre = max(self.pre - 1, 0)
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data if self.pre else _HTML_SPACE.sub(" ", data))
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text is a web page (saved as `.txt`), by the rules in `input.yaml`."""
+    r = input_rules()
+    head = text[:20000]
+    if re.search(r.html_marker, head, re.I):
+        return True
+    return len(re.findall(r.html_tag, head, re.I)) >= r.html_min_tags
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of an HTML page: tags, scripts and styles dropped, entities decoded,
+    one line per block element (line breaks inside <pre> kept), lines trimmed, no empty lines."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    lines = (ln.strip(" ") for ln in "".join(parser.parts).split("\n"))
+    return "".join(ln + "\n" for ln in lines if ln)
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
@@ -293,8 +445,9 @@ def _detect_region(text: str, body: Span, r: IngestRules, meta: dict[str, str]) 
     best: tuple[int, int, str] | None = None
     rank = {"county": 2, "city": 1, "province": 0}
     generic = set(r.generic_divisions)
+    bigrams = {body_text[k : k + 2] for k in range(len(body_text) - 1)}  # skip names the text cannot hold
     for row in divisions():
-        if row["name"] in generic:
+        if row["name"] in generic or (row["name"][:2] not in bigrams and row["short"][:2] not in bigrams):
             continue
         full = body_text.count(row["name"])
         score = 2 * full + (body_text.count(row["short"]) - full if row["short"] else 0)
@@ -389,10 +542,26 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
         yield Span(start, end)
 
 
+def check_is_report(text: str, path: Path) -> None:
+    """Refuse a text that is not a report, by the rules in `kg/data/input.yaml`."""
+    ir = input_rules()
+    chinese = len(_CJK.findall(text))
+    expected = "expected a government work report (政府工作报告)"
+    if chinese < ir.min_chinese_chars:
+        what = "no Chinese text found" if chinese == 0 else f"only {chinese} Chinese characters"
+        raise InputError(path, f"not a report: {what}; {expected}")
+    visible = len("".join(text.split()))
+    if chinese < ir.min_chinese_share * visible:
+        raise InputError(
+            path, f"not a report: only {100 * chinese / visible:.0f}% of its characters are Chinese; {expected}"
+        )
+    if ir.report_words and not any(w in text for w in ir.report_words):
+        raise InputError(path, f"not a report: it never mentions {' or '.join(ir.report_words)}; {expected}")
+
+
 def parse(text: str, path: Path, encoding: str = "utf-8", sha256: str | None = None) -> Report:
     """Find the body, metadata, sections and sentences of a decoded report."""
-    if len(_CJK.findall(text[:20000])) < 20:
-        raise InputError(path, "no Chinese text found; expected a government work report (政府工作报告)")
+    check_is_report(text, path)
     r = rules()
     chrome = _Chrome(r)
     lines = _lines(text)
@@ -433,15 +602,35 @@ def parse(text: str, path: Path, encoding: str = "utf-8", sha256: str | None = N
     )
 
 
-def read_report(path: Path | str) -> Report:
-    """Read and parse one report file; raises :class:`InputError` with the file name."""
+def read_report(path: Path | str, max_bytes: int | None = None) -> Report:
+    """Read and parse one report file; raises :class:`InputError` with the file name.
+
+    Files over `max_bytes` (default: `max_bytes` in `kg/data/input.yaml`) are
+    refused before they are read. A web page saved as text is read as its
+    tag-stripped text (`media_type` is then `text/html`).
+    """
     p = Path(path)
+    limit = input_rules().max_bytes if max_bytes is None else max_bytes
     try:
+        size = p.stat().st_size
+        if size > limit:
+            raise InputError(
+                p,
+                f"too large: {size:,} bytes, over the limit of {limit:,} (--max-bytes); "
+                "a report is usually under 200 kB: check that the file is one report, or raise --max-bytes",
+            )
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(p, f"cannot read file: {exc.strerror or exc}") from exc
-    text, encoding = decode(data, p)
-    return parse(text, p, encoding, hashlib.sha256(data).hexdigest())
+    warnings: list[str] = []
+    text, encoding = decode(data, p, warnings)
+    media_type = "text/plain"
+    if looks_like_html(text):
+        text, media_type = html_to_text(text), "text/html"
+    report = parse(text, p, encoding, hashlib.sha256(data).hexdigest())
+    report.media_type = media_type
+    report.warnings = warnings
+    return report
 
 
 def iter_report_paths(paths: Iterable[Path | str]) -> Iterator[Path]:

@@ -66,7 +66,10 @@ def _sentence_of(report: Report, starts: list[int], start: int) -> Span:
 def extract_report(report: Report) -> Extraction:
     """Find and link the mentions in one report's body (never in chrome or a repeated copy)."""
     body = report.text[report.body.start : report.body.end]
-    doc = nlp()(body)
+    pipeline = nlp()
+    # spaCy's length guard is for its parser and NER, which kg does not use; file size is limited at read time.
+    pipeline.max_length = max(pipeline.max_length, len(body) + 1)
+    doc = pipeline(body)
     off = report.body.start
     mentions = []
     starts = [s.start for s in report.sentences]
@@ -77,19 +80,37 @@ def extract_report(report: Report) -> Extraction:
     return Extraction(report, mentions)
 
 
-def extract(path: Path | str) -> Extraction:
-    """Read one report file and extract its mentions."""
-    return extract_report(read_report(path))
+def extract(path: Path | str, max_bytes: int | None = None) -> Extraction:
+    """Read one report file and extract its mentions (files over `max_bytes` are refused)."""
+    return extract_report(read_report(path, max_bytes))
 
 
 def extract_many(
-    paths: Iterable[Path | str], on_error: Callable[[InputError], None] | None = None
+    paths: Iterable[Path | str],
+    on_error: Callable[[InputError], None] | None = None,
+    max_bytes: int | None = None,
 ) -> Iterator[Extraction]:
-    """Extract every report under `paths` in a stable order; a bad file is reported, not fatal."""
+    """Extract every report under `paths` in a stable order; a bad file is reported, not fatal.
+
+    With `on_error`, a file that fails for any other reason (a bug in kg) is
+    reported too, as an :class:`InputError` whose `__cause__` holds the original
+    exception and its traceback, so that one report never stops the others.
+    """
     for path in iter_report_paths(paths):
         try:
-            yield extract(path)
+            ex = extract(path, max_bytes)
         except InputError as exc:
             if on_error is None:
                 raise
             on_error(exc)
+            continue
+        except Exception as exc:
+            if on_error is None:
+                raise
+            log.debug("extracting %s failed", path, exc_info=True)
+            problem = f"internal error ({type(exc).__name__}: {exc}); this is a bug in kg, please report it"
+            err = InputError(path, problem)
+            err.__cause__ = exc
+            on_error(err)
+            continue
+        yield ex

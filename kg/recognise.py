@@ -15,17 +15,19 @@ longest span wins where candidates overlap. The result is `doc.ents`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple, overload
 
 from pydantic import field_validator
 from spacy.language import Language
 from spacy.pipeline import EntityRuler
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from kg.ingest import divisions
 from kg.resources import Strict, data_dir, data_path, load_jsonl, load_tsv, load_yaml, word_list
+from kg.segment import TOKENS_KEY
 
 EntityType = Literal["Place", "Organization", "Project", "Program", "Event"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Program", "Event")
@@ -34,6 +36,87 @@ _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"',
 _LIST_SEPARATORS = {"、"}
 _NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
 _PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
+
+
+class Tok(NamedTuple):
+    """One token as plain Python data (its index, text, tag and character offset)."""
+
+    i: int
+    text: str
+    tag_: str
+    idx: int
+
+
+class Part:
+    """Tokens `start:end` of a :class:`Toks` view, with their text and character offsets."""
+
+    __slots__ = ("end", "start", "view")
+
+    def __init__(self, view: Toks, start: int, end: int) -> None:
+        self.view, self.start, self.end = view, start, end
+
+    @property
+    def start_char(self) -> int:
+        v = self.view
+        return v.starts[self.start] if self.start < len(v.words) else len(v.text)
+
+    @property
+    def end_char(self) -> int:
+        if self.end <= self.start:
+            return self.start_char
+        v = self.view
+        end: int = v.starts[self.end - 1] + len(v.words[self.end - 1])
+        return end
+
+    @property
+    def text(self) -> str:
+        return self.view.text[self.start_char : self.end_char]
+
+    def __iter__(self) -> Iterator[Tok]:
+        return (self.view[k] for k in range(self.start, self.end))
+
+    def __len__(self) -> int:
+        return max(self.end - self.start, 0)
+
+
+class Toks:
+    """A Doc's tokens read once into plain Python lists.
+
+    spaCy builds a new Token object on every `doc[i]` and re-joins every token on
+    every `doc.text`; the recogniser looks at each token many times, so it reads
+    them once here and makes a :class:`Tok` only for the tokens it looks at closely.
+    """
+
+    __slots__ = ("starts", "tags", "text", "words")
+
+    def __init__(self, doc: Doc) -> None:
+        cached = doc.user_data.get(TOKENS_KEY)
+        if cached is not None:  # left by kg's tokenizer: no need to walk the Doc
+            self.words, self.tags, self.starts = cached
+            self.text = "".join(self.words)
+        else:
+            self.text = doc.text
+            self.words = [t.text for t in doc]
+            self.tags = [t.tag_ for t in doc]
+            self.starts = [t.idx for t in doc]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __iter__(self) -> Iterator[Tok]:
+        return map(Tok, range(len(self.words)), self.words, self.tags, self.starts)
+
+    @overload
+    def __getitem__(self, key: int) -> Tok: ...
+    @overload
+    def __getitem__(self, key: slice) -> Part: ...
+    def __getitem__(self, key: int | slice) -> Tok | Part:
+        if isinstance(key, slice):
+            start, end, _ = key.indices(len(self.words))
+            return Part(self, start, end)
+        if key < 0:
+            key += len(self.words)
+        return Tok(key, self.words[key], self.tags[key], self.starts[key])
 
 
 class Pattern(Strict):
@@ -71,6 +154,7 @@ class QuotedRules(Strict):
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
+    event_before: str
     common_word_tags: list[str]
 
     _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
@@ -92,6 +176,11 @@ class NameRules(Strict):
     number_in_name: str
     event_ordinal: str
     numeral_in_name: str
+    brand_prefixes: list[str]
+    direction_in_name: str
+    event_openers: list[str]
+    class_modifiers: list[str]
+    built_after: str
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
@@ -135,6 +224,28 @@ def heads() -> dict[str, EntityType]:
     return out
 
 
+_DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "市", "县", "区", "州", "盟", "旗")
+
+
+def _stripped(name: str) -> str:
+    """A division's name without its level word (开化县 → 开化), when two characters or more remain."""
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return ""
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Every division name and short form (also those too ambiguous for the ruler: 开化, 开封), world places."""
+    out: set[str] = set(word_list("world_places.txt"))
+    for row in divisions():
+        out.add(row["name"])
+        out.add(row["short"] or _stripped(row["name"]))
+    out.discard("")
+    return frozenset(out)
+
+
 def ruler_patterns() -> list[dict[str, object]]:
     """EntityRuler patterns: pattern files plus the place lexicons."""
     pats: list[dict[str, object]] = []
@@ -158,6 +269,7 @@ class Recognizer:
         self.quoted, self.names, excl = _rules()
         self.heads = heads()
         self.max_head = max(len(h) for h in self.heads)
+        self.head_ends = frozenset(h[-1] for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
         self.place_tags = frozenset(self.names.place_name_tags)
         self.adverbs = frozenset(self.names.adverbs)
@@ -171,9 +283,17 @@ class Recognizer:
         self.number_in_name = re.compile(self.names.number_in_name)
         self.ordinal = re.compile(self.names.event_ordinal)
         self.numeral = re.compile(self.names.numeral_in_name)
+        self.chinese_count = re.compile("^[一二三四五六七八九十两]+[个项条大]$")
+        self.brand_prefixes = frozenset(self.names.brand_prefixes)
+        self.direction = re.compile(self.names.direction_in_name)
+        self.event_openers = frozenset(self.names.event_openers)
+        self.place_names = place_names()
+        self.class_modifiers = frozenset(self.names.class_modifiers)
+        self.built_after = re.compile(self.names.built_after)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.object_stops = frozenset(self.names.object_stops)
+        self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
@@ -190,27 +310,31 @@ class Recognizer:
         self.code_time = re.compile(q.code_name_time_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
+        self.event_before = re.compile(q.event_before)
         self.common_word_tags = frozenset(q.common_word_tags)
         self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
 
     # -- helpers -----------------------------------------------------------
     def head_of(self, text: str) -> tuple[str, EntityType] | None:
+        """The longest head word `text` ends with, and its type."""
+        if not text or text[-1] not in self.head_ends:
+            return None
         for k in range(min(len(text), self.max_head), 0, -1):
             label = self.heads.get(text[-k:])
             if label is not None:
                 return text[-k:], label
         return None
 
-    def is_action(self, tok: Token) -> bool:
+    def is_action(self, tok: Tok) -> bool:
         """An action word before a name (实施, 成功举办): it bounds the name on the left."""
         text = tok.text
         if text in self.stops:
             return True
-        if len(text) == 4 and text[:2] in self.stops | self.adverbs and text[2:] in self.stops:
+        if len(text) == 4 and text[:2] in self.stops_or_adverbs and text[2:] in self.stops:
             return True  # 建立健全, 大力开展 (whatever tag the segmenter gave them)
         return tok.tag_ in self.action_tags and len(text) >= 3 and (text[-2:] in self.stops or text[:2] in self.stops)
 
-    def in_name(self, tok: Token, label: EntityType | None = None) -> bool:
+    def in_name(self, tok: Tok, label: EntityType | None = None) -> bool:
         if tok.text in self.stops:
             return False
         if tok.tag_ == "m":
@@ -222,23 +346,22 @@ class Recognizer:
         return tok.tag_ in self.name_tags
 
     # -- sources -----------------------------------------------------------
-    def quoted_names(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    def quoted_names(self, doc: Toks) -> tuple[list[Candidate], list[tuple[int, int]]]:
         """Names in quotes, and the character spans of quoted text that is not a name."""
         out: list[Candidate] = []
         rejected: list[tuple[int, int]] = []
         text = doc.text
-        i = 0
+        words = doc.words
         n = len(doc)
-        while i < n:
-            close = _OPEN_CLOSE.get(doc[i].text)
-            if close is None:
-                i += 1
+        after = -1
+        for i in [k for k, w in enumerate(words) if w in _OPEN_CLOSE]:
+            if i < after:
                 continue
+            close = _OPEN_CLOSE[words[i]]
             j = i + 1
-            while j < n and doc[j].text != close and j - i <= 40 and "\n" not in doc[j].text:
+            while j < n and words[j] != close and j - i <= 40 and "\n" not in words[j]:
                 j += 1
-            if j >= n or doc[j].text != close or j == i + 1:
-                i += 1
+            if j >= n or words[j] != close or j == i + 1:
                 continue
             inner = doc[i + 1 : j]
             label = self.classify_quoted(
@@ -247,14 +370,14 @@ class Recognizer:
                 text[inner.end_char + 1 : inner.end_char + 12],
                 doc[i].text,
                 common_word=len(inner) == 1
-                and inner[0].tag_ in self.common_word_tags
+                and doc[i + 1].tag_ in self.common_word_tags
                 and not self.has_numeral.search(inner.text),
             )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
             else:
                 rejected.append((inner.start_char, inner.end_char))
-            i = j + 1
+            after = j + 1
         return out, rejected
 
     def classify_quoted(
@@ -279,6 +402,8 @@ class Recognizer:
             return None
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
+        if typed_after is None and self.event_before.search(before):
+            return "Event"  # 举办“书香上城”: what is held is an event
         if common_word and typed_after is None:
             return None
         head = self.head_of(inner)
@@ -290,7 +415,7 @@ class Recognizer:
             return head[1]
         return q.default_type
 
-    def grow_left(self, doc: Doc, i: int, label: EntityType) -> tuple[int, bool]:
+    def grow_left(self, doc: Toks, i: int, label: EntityType) -> tuple[int, bool]:
         """Where a name ending in head token `i` may start, and whether an action word stands before it."""
         j = i
         chars = len(doc[i].text)
@@ -307,8 +432,16 @@ class Recognizer:
                     j = k
                     continue
                 break
+            if label == "Event" and prev.text in self.event_openers:
+                j -= 1  # 全国|步行街改造提升工作现场会
+                break
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
+                break
+            if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
+                j -= 1  # 第二届|进博会: the ordinal opens the name, after a region word (区|第六届运动会)
+                if j > 0 and doc.words[j - 1] in self.event_openers:
+                    j -= 1
                 break
             if label != "Program" and prev.text in self.object_stops:
                 break  # 梅彩片区|建设|先进制造业联合总部基地
@@ -318,7 +451,11 @@ class Recognizer:
                 break
             if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
-            elif not (self.in_name(prev, label) or (prev.tag_ == "m" and self.numeral.match(prev.text))):
+            elif not (
+                self.in_name(prev, label)
+                or (prev.tag_ == "m" and self.numeral.match(prev.text))
+                or (prev.tag_ == "f" and label != "Place" and self.direction.match(prev.text))
+            ):
                 break
             chars += len(prev.text)
             j -= 1
@@ -326,7 +463,7 @@ class Recognizer:
             j = conj_at
         return j, by_action
 
-    def name_start(self, doc: Doc, i: int, label: EntityType) -> int:
+    def name_start(self, doc: Toks, i: int, label: EntityType) -> int:
         """Grow leftwards, then drop leading tokens that cannot open a name.
 
         A leading verb is the action unless an action word already stands before the name
@@ -338,7 +475,11 @@ class Recognizer:
         while j < i:
             t = doc[j]
             drop = (
-                (t.text in self.generic and not (keep_common and t.text not in self.stops))
+                (
+                    t.text in self.generic
+                    and not (keep_common and t.text not in self.stops)
+                    and not (label == "Event" and t.text in self.event_openers)
+                )
                 or t.tag_ in ("w", "c")
                 or (t.tag_ == "m" and not (label == "Event" and self.ordinal.match(t.text)))
                 or t.text in ("(", "（")
@@ -354,19 +495,22 @@ class Recognizer:
             j += 1
         return j
 
-    def head_names(self, doc: Doc) -> list[Candidate]:
+    def head_names(self, doc: Toks) -> list[Candidate]:
         out: list[Candidate] = []
         prefixes = set(self.names.region_prefixes)
-        for i, tok in enumerate(doc):
-            if tok.tag_ in ("w", "_SP"):
+        text = doc.text
+        ends = self.head_ends
+        for i, (word, tag) in enumerate(zip(doc.words, doc.tags, strict=True)):
+            if word[-1] not in ends or tag in ("w", "_SP"):
                 continue
-            found = self.head_of(tok.text)
+            found = self.head_of(word)
             if found is None:
                 continue
+            tok = doc[i]
             head, label = found
-            if len(head) == 1 and tok.text != head and tok.tag_ != "nx":
-                continue  # 浙江 is a word, not a name ending in 江
-            after = doc.text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
+            if len(head) == 1 and tok.text != head and (tok.tag_ != "nx" or len(tok.text) < 3):
+                continue  # 浙江 is a word, not a name ending in 江; 整村 is not a village's name
+            after = text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
             if head in self.verbal_heads and self.verbal_after.match(after):
                 continue  # 规划建设: the head is a verb here
             if self.class_count.match(after):
@@ -382,10 +526,26 @@ class Recognizer:
                 and not short_ok
             ):
                 continue
-            if self.counted.search(name_part):
-                continue
-            if head in self.weak_heads and not any(t.tag_ in _NAME_TAGS for t in doc[j:i]) and own == "":
+            counted = self.counted.search(name_part)
+            if counted and (counted.end() < len(name_part) or not self.chinese_count.match(counted.group())):
+                continue  # 乡镇80个村 is a count; 中央八项规定 is a name
+            if (
+                label in ("Project", "Place", "Organization")
+                and j > 0
+                and (doc.words[j - 1] in self.class_modifiers or doc.words[j - 1][-1:] in ("级", "批", "等"))
+                and not any(t.tag_ in _NAME_TAGS for t in doc[j:i])
+            ):
+                continue  # 省级|旅游风情小镇, 全国|生态文明教育基地: a title or a class, not a named project
+            if (
+                head in self.weak_heads
+                and (own == "" or tok.tag_ not in _NAME_TAGS)  # 贫困地区, 商业银行: dictionary words
+                and name_part[0] not in prefixes
+                and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" or t.text in self.place_names for t in doc[j:i])
+            ):
                 continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
+            head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
+            if name_part in self.generic_heads or head_only:
+                continue  # 改革试点, 机制改革: a head word is not a name
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
@@ -399,13 +559,14 @@ class Recognizer:
             out.append(Candidate(j, i + 1, label, "head"))
         return out
 
-    def listed_names(self, doc: Doc) -> list[Candidate]:
+    def listed_names(self, doc: Toks) -> list[Candidate]:
         """Names listed before 等 + a class noun take its type (马奔网络等高科技工业项目, A、B等企业)."""
         out: list[Candidate] = []
         text = doc.text
-        for t in doc:
-            if t.text != "等" or t.i == 0:
+        for k, word in enumerate(doc.words):
+            if word != "等" or k == 0:
                 continue
+            t = doc[k]
             m = self.list_class.match(text, t.idx + 1)
             if m is None:
                 continue
@@ -415,9 +576,10 @@ class Recognizer:
                 s = e
                 while s > 0 and not self.is_action(doc[s - 1]) and self.in_name(doc[s - 1]) and e - s < 6:
                     s -= 1
-                while s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
+                place = label == "Place" and self.is_place_name(doc[s:e].text)
+                while not place and s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
                     s += 1
-                if s == e or not self._listed_ok(doc[s:e]):
+                if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e]))):
                     break
                 out.append(Candidate(s, e, label, "context"))
                 if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
@@ -425,17 +587,62 @@ class Recognizer:
                 e = s - 1
         return out
 
-    def _listed_ok(self, span: Span) -> bool:
+    def is_place_name(self, text: str) -> bool:
+        """A division or world place by name or short form, or two of them (衢州开化)."""
+        names = self.place_names
+        return text in names or any(text[:k] in names and text[k:] in names for k in range(2, len(text) - 1))
+
+    def _listed_ok(self, span: Part) -> bool:
         text = span.text
         return (
             2 <= len(text) <= 12
             and text not in self.generic
             and not self.counted.search(text)
+            # an ordinary word is not a name (节水灌溉等项目); a name has a proper noun or a number
+            and any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in span)
             # a head word types the name itself (浙勤集团等重点项目), unless it only says where (蒋家桥路等地块)
             and (self.head_of(text) or ("", "Place"))[1] == "Place"
         )
 
-    def list_siblings(self, doc: Doc, ents: list[Candidate]) -> list[Candidate]:
+    def branded_places(self, doc: Toks, lexicon: list[Candidate]) -> list[Candidate]:
+        """A brand word before a place names a Program (平安上城, 美丽拱墅, 健康中国)."""
+        return [
+            Candidate(c.start - 1, c.end, "Program", "context")
+            for c in lexicon
+            if c.label == "Place" and c.start > 0 and doc.words[c.start - 1] in self.brand_prefixes
+        ]
+
+    def place_lists(self, doc: Toks) -> list[Candidate]:
+        """Places listed with 、 (北京、开封、绍兴; 淳安、衢州开化): each item that is a division or
+        world place is one Place, also a short form too ambiguous for the lexicon alone (开封)."""
+        out: set[Candidate] = set()
+        words, tags = doc.words, doc.tags
+        n = len(words)
+        stop_tags = ("w", "_SP", "p", "c", "uj", "ul", "uv", "u", "f", "m")
+        for k, word in enumerate(words):
+            if word not in _LIST_SEPARATORS:
+                continue
+            left = [j for j in range(k - 1, max(k - 4, -1), -1)]
+            left = left[: next((x for x, j in enumerate(left) if tags[j] in stop_tags), len(left))]
+            right = [j for j in range(k + 1, min(k + 4, n))]
+            right = right[: next((x for x, j in enumerate(right) if tags[j] in stop_tags), len(right))]
+            before = next(
+                (Candidate(j, k, "Place", "context") for j in reversed(left) if self.is_place_name(doc[j:k].text)),
+                None,
+            )
+            after = next(
+                (
+                    Candidate(k + 1, j + 1, "Place", "context")
+                    for j in reversed(right)
+                    if self.is_place_name(doc[k + 1 : j + 1].text)
+                ),
+                None,
+            )
+            if before is not None and after is not None:
+                out.update((before, after))
+        return sorted(out, key=lambda c: (c.start, c.end))
+
+    def list_siblings(self, doc: Toks, ents: list[Candidate]) -> list[Candidate]:
         """Names coordinated with a typed entity (A、B、C) get its type."""
         taken: set[int] = set()
         for c in ents:
@@ -470,7 +677,7 @@ class Recognizer:
                 k = s - 1
         return out
 
-    def _sibling_ok(self, span: Span) -> bool:
+    def _sibling_ok(self, span: Part) -> bool:
         text = span.text
         return (
             2 <= len(text) <= 12
@@ -480,7 +687,18 @@ class Recognizer:
         )
 
     # -- resolution --------------------------------------------------------
-    def merge_places(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    def built_facilities(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
+        """A body's building that the report tracks as built is a Project (启动区图书馆迁建, X中心建设)."""
+        out: list[Candidate] = []
+        for c in cands:
+            if c.label == "Organization" and c.source == "head":
+                end = doc.starts[c.end - 1] + len(doc.words[c.end - 1])
+                if self.built_after.match(doc.text, end):
+                    c = Candidate(c.start, c.end, "Project", c.source)
+            out.append(c)
+        return out
+
+    def merge_places(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """Adjacent division names are one Place: 贵州雷山, 衢州开化 (a county under its province or city)."""
         out: list[Candidate] = []
         for c in cands:
@@ -499,35 +717,43 @@ class Recognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         lexicon = [Candidate(e.start, e.end, e.label_, "lexicon") for e in doc.ents]  # type: ignore[arg-type]
-        quoted, not_names = self.quoted_names(doc)
-        cands = self.resolve(doc, quoted + self.listed_names(doc) + self.head_names(doc) + lexicon, not_names)
-        cands = self.resolve(doc, cands + self.list_siblings(doc, cands), not_names)
-        cands = self.merge_places(doc, cands)
+        view = Toks(doc)
+        quoted, not_names = self.quoted_names(view)
+        blocked = self.blocked_chars(view, not_names)
+        found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.place_lists(view)
+        found += self.head_names(view)
+        cands = self.resolve(view, found + lexicon, blocked)
+        cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
+        cands = self.merge_places(view, cands)
+        cands = self.built_facilities(view, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
 
-    def resolve(self, doc: Doc, cands: list[Candidate], not_names: list[tuple[int, int]]) -> list[Candidate]:
+    def blocked_chars(self, doc: Toks, not_names: list[tuple[int, int]]) -> bytearray:
+        """A mask of the characters no mention may touch: exclusions and quoted non-names."""
+        mask = bytearray(len(doc.text))
+        for m in self.exclusion.finditer(doc.text):
+            mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        for a, b in not_names:
+            mask[a:b] = b"\x01" * (b - a)
+        return mask
+
+    def resolve(self, doc: Toks, cands: list[Candidate], blocked: bytearray) -> list[Candidate]:
         """Drop excluded candidates; keep quoted names first, then the longest."""
-        text = doc.text
-        blocked = [m.span() for m in self.exclusion.finditer(text)] + not_names
         rank = {"quoted": 0, "context": 1, "head": 2, "lexicon": 3, "list": 4}
         keep: list[Candidate] = []
         used: set[int] = set()
+        starts, words, text = doc.starts, doc.words, doc.text
+        chars = {c: (starts[c.start], starts[c.end - 1] + len(words[c.end - 1])) for c in cands}
         ordered = sorted(
             cands,
-            key=lambda c: (
-                rank[c.source] != 0,
-                -(doc[c.start : c.end].end_char - doc[c.start : c.end].start_char),
-                rank[c.source],
-                c.start,
-            ),
+            key=lambda c: (rank[c.source] != 0, chars[c][0] - chars[c][1], rank[c.source], c.start),
         )
         for c in ordered:
-            span = doc[c.start : c.end]
-            s, e = span.start_char, span.end_char
-            if any(bs < e and s < be for bs, be in blocked):
+            s, e = chars[c]
+            if blocked.find(1, s, e) != -1:
                 continue
-            if span.text in self.generic or (len(span.text) < 2 and c.source != "quoted"):
+            if text[s:e] in self.generic or (e - s < 2 and c.source != "quoted"):
                 continue
             if any(t in used for t in range(c.start, c.end)):
                 continue

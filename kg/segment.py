@@ -28,6 +28,7 @@ from kg.resources import data_path, load_tsv, read_lines, word_list
 jieba.setLogLevel(logging.WARNING)
 
 
+TOKENS_KEY = "kg.tokens"
 _NUMBER = re.compile(r"^[0-9０-９]+([.．][0-9０-９]+)?[%％]?$")
 
 
@@ -76,20 +77,25 @@ class JiebaTokenizer:
     def __call__(self, text: str) -> Doc:
         words: list[str] = []
         tags: list[str] = []
+        starts: list[int] = []
         get = self.tags.get
-        for word, _, _ in self.jieba.tokenize(text, HMM=True):
+        number = _NUMBER.match
+        for word, start, _ in self.jieba.tokenize(text, HMM=True):
             words.append(word)
+            starts.append(start)
             if word.isspace():
                 tags.append("_SP")
             elif not any(ch.isalnum() for ch in word):
                 tags.append("w")
-            elif _NUMBER.match(word):
+            elif number(word):
                 tags.append("m")
             else:
                 tags.append(get(word, "nx"))
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
-        if doc.text != text:
+        if sum(map(len, words)) != len(text):
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")
+        # The same tokens as plain lists, so that later steps need not build spaCy Token objects.
+        doc.user_data[TOKENS_KEY] = (words, tags, starts)
         return doc
 
 

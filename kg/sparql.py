@@ -105,16 +105,17 @@ def run_query(store: ox.Store, sparql: str, allow_service: bool = False) -> Resu
     check_query(sparql, allow_service)
     try:
         res = store.query(sparql, use_default_graph_as_union=True)
+        # Results are computed lazily: errors (a failed SERVICE call) surface while reading them.
+        if isinstance(res, ox.QueryBoolean):
+            return Result([], [], boolean=bool(res))
+        if isinstance(res, ox.QueryTriples):
+            return Result([], [], triples=list(res))
+        variables = [v.value for v in res.variables]
+        rows = [[sol[v] for v in variables] for sol in res]
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
     except OSError as exc:
-        raise QueryError(f"query failed: {exc}") from exc
-    if isinstance(res, ox.QueryBoolean):
-        return Result([], [], boolean=bool(res))
-    if isinstance(res, ox.QueryTriples):
-        return Result([], [], triples=list(res))
-    variables = [v.value for v in res.variables]
-    rows = [[sol[v] for v in variables] for sol in res]
+        raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from exc
     return Result(variables, rows)
 
 

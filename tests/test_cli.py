@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import kg.pipeline
 from kg.cli import app
+from kg.ingest import Report
+from kg.pipeline import Extraction
 from tests.conftest import DATA, SEED_000
+from tests.test_ingest import BAD_INPUT, MINI
 
 runner = CliRunner()
 
@@ -123,3 +128,129 @@ def test_panel_writes_a_csv(tmp_path: Path) -> None:
     assert {r.split(",")[3] for r in rows if r.startswith("program,临江县,2021,")} == programs
     result = runner.invoke(app, ["panel", str(tmp_path / "p2.csv"), "--data", str(tmp_path / "missing.trig")])
     assert result.exit_code == 2 and not (tmp_path / "p2.csv").exists()
+
+
+def _folder(tmp_path: Path, bad: Callable[[Path], None] | None = None) -> Path:
+    """A folder with one good report (`good.txt`) and, if given, a bad one (`bad.txt`)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "good.txt").write_text(MINI, encoding="utf-8")
+    if bad is not None:
+        bad(folder / "bad.txt")
+    return folder
+
+
+@pytest.mark.parametrize(("case", "write", "problem", "warning"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_build_with_one_bad_input(
+    tmp_path: Path, case: str, write: Callable[[Path], None], problem: str | None, warning: str | None
+) -> None:
+    folder = _folder(tmp_path, write)
+    out = tmp_path / "out.trig"
+    result = runner.invoke(app, ["build", str(folder), "-o", str(out)])
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.stderr.splitlines() if str(folder / "bad.txt") in ln]
+    if problem is not None:
+        assert result.exit_code == 1, result.output
+        assert len(lines) == 1 and lines[0].startswith(f"kg: skipped {folder / 'bad.txt'}: "), result.stderr
+        assert problem in lines[0]
+        assert "1 report(s)" in result.stderr
+    else:
+        assert result.exit_code == 0, result.output
+        assert lines == ([f"kg: warning: {folder / 'bad.txt'}: {lines[0].split(': ', 3)[3]}"] if warning else [])
+        assert "2 report(s)" in result.stderr
+    assert out.is_file()
+
+
+_real_extract_report = kg.pipeline.extract_report
+
+
+def _boom(report: Report) -> Extraction:
+    """A bug that strikes one report (`bug.txt`)."""
+    if report.path.name == "bug.txt":
+        raise RuntimeError("boom in " + report.path.name)
+    return _real_extract_report(report)
+
+
+def _interrupt(report: Report) -> Extraction:
+    raise KeyboardInterrupt
+
+
+EXIT_STATUS = [
+    # (case, files in the folder besides good.txt, replacement for extract_report, options, exit status, stderr has)
+    ("all reports built", {}, None, [], 0, "kg: built"),
+    ("one file skipped", {"empty.txt": b""}, None, [], 1, "empty.txt: empty file"),
+    ("a bug in one report", {"bug.txt": MINI.encode()}, _boom, [], 1, "internal error (RuntimeError: boom in bug.txt)"),
+    ("file over --max-bytes", {}, None, ["--max-bytes", "10"], 2, "over the limit of 10 (--max-bytes)"),
+    ("nothing readable", {"empty.txt": b""}, None, ["--max-bytes", "10"], 2, "nothing written (2 skipped)"),
+    ("unknown output format", {}, None, ["-o", "x.rdf"], 2, "unknown output format '.rdf'"),
+    ("interrupted", {}, _interrupt, [], 130, "kg: interrupted; no output file was changed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "files", "replace", "options", "status", "message"), EXIT_STATUS, ids=[c[0] for c in EXIT_STATUS]
+)
+def test_build_exit_status(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    files: dict[str, bytes],
+    replace: Callable[[Report], Extraction] | None,
+    options: list[str],
+    status: int,
+    message: str,
+) -> None:
+    folder = _folder(tmp_path)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    if replace is not None:
+        monkeypatch.setattr(kg.pipeline, "extract_report", replace)
+    out = tmp_path / "out.trig"
+    out.write_bytes(b"previous output\n")
+    opts = [o if o != "x.rdf" else str(tmp_path / o) for o in options]
+    result = runner.invoke(app, ["build", str(folder), "-o", str(out), *opts])
+    assert result.exit_code == status, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert (out.read_bytes() == b"previous output\n") == (status >= 2 or status == 130)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.trig", "reports"]
+
+
+def test_debug_shows_the_traceback_of_a_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kg.pipeline, "extract_report", _boom)
+    folder = _folder(tmp_path)
+    (folder / "bug.txt").write_text(MINI, encoding="utf-8")
+    result = runner.invoke(app, ["--debug", "build", str(folder), "-o", str(tmp_path / "out.trig")])
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr and "RuntimeError: boom in bug.txt" in result.stderr
+
+
+def test_unexpected_error_is_one_line_without_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr("kg.sparql.load_store", fail)
+    result = runner.invoke(app, ["query", "count-quads", "--data", str(tmp_path / "x.trig")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kg: internal error: ValueError: unexpected; this is a bug in kg")
+    assert len(result.stderr.splitlines()) == 1
+    result = runner.invoke(app, ["--debug", "query", "count-quads", "--data", str(tmp_path / "x.trig")])
+    assert isinstance(result.exception, ValueError)
+
+
+@pytest.mark.parametrize(("case", "write", "problem", "warning"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_extract_one_bad_input(
+    tmp_path: Path, case: str, write: Callable[[Path], None], problem: str | None, warning: str | None
+) -> None:
+    path = tmp_path / "bad.txt"
+    write(path)
+    result = runner.invoke(app, ["extract", str(path)])
+    assert "Traceback" not in result.output
+    if problem is not None:
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"kg: error: {path}: ") and problem in result.stderr
+        assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+    else:
+        assert result.exit_code == 0
+        assert result.stdout
+        assert (warning is not None) == (f"kg: warning: {path}: {warning}" in result.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +15,10 @@ from kg.builder import build
 from kg.graph import FORMATS
 from kg.ingest import read_report
 from kg.resources import ontology_dir
+from kg.vocab import DCTERMS
 from tests.conftest import DATA, SEED_001, SEEDS
+
+DCTERMS_FORMAT = rdflib.URIRef(str(DCTERMS.format))
 
 
 def _store(path: Path) -> ox.Store:
@@ -70,14 +74,59 @@ def test_each_report_graph_conforms_to_the_shapes(seed_trig: Path) -> None:
     assert checked == 2
 
 
+RDFLIB_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
+
+
 @pytest.mark.parametrize("suffix", sorted(FORMATS))
-def test_every_format_is_read_back_by_a_second_parser(tmp_path: Path, suffix: str) -> None:
-    out = tmp_path / f"mini{suffix}"
-    build([DATA / "mini.txt"], out)
-    fmt = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}[suffix]
+def test_every_format_is_read_back_by_a_second_parser(seed_trig: Path, tmp_path: Path, suffix: str) -> None:
+    """rdflib (an independent parser) reads each output file; what it read, written out again by
+    rdflib as N-Quads and read by pyoxigraph, is exactly what pyoxigraph reads from the file."""
+    out = tmp_path / f"seeds{suffix}"
+    build([SEEDS], out)
+    quad_format = suffix in {".trig", ".nq", ".jsonld"}
+    parsed: rdflib.Graph = rdflib.Dataset() if quad_format else rdflib.Graph()
+    parsed.parse(out, format=RDFLIB_FORMATS[suffix])
+    rewritten = parsed.serialize(format="nquads" if quad_format else "nt", encoding="utf-8")
+    via_rdflib = _statements(ox.parse(rewritten, format=ox.RdfFormat.N_QUADS), quad_format)
+    direct = _statements(ox.parse(path=str(out), format=FORMATS[suffix]), quad_format)
+    assert len(direct) > 1000
+    assert via_rdflib == direct
+    assert direct == _statements(ox.parse(path=str(seed_trig), format=ox.RdfFormat.TRIG), quad_format)
+
+
+def _statements(parsed: Iterable[ox.Quad | ox.Triple], with_graph: bool) -> set[tuple[object, ...]]:
+    """(s, p, o, g) of each quad, or (s, p, o) when graphs are not compared."""
+    out: set[tuple[object, ...]] = set()
+    for q in parsed:
+        graph = q.graph_name if isinstance(q, ox.Quad) else None
+        out.add((q.subject, q.predicate, q.object, graph) if with_graph else (q.subject, q.predicate, q.object))
+    return out
+
+
+def test_graphs_of_awkward_inputs_conform_to_the_shapes(tmp_path: Path) -> None:
+    """Reports read from GBK, UTF-16, an HTML page, a truncated file and a text without headings."""
+    mini = (DATA / "mini.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "gbk.txt").write_bytes(mini.encode("gbk"))
+    (folder / "utf16.txt").write_bytes(mini.encode("utf-16"))
+    (folder / "cut.txt").write_bytes(mini.encode("utf-8")[:-2])
+    (folder / "page.txt").write_text("<html><body>" + "".join(f"<p>{ln}</p>" for ln in mini.splitlines()), "utf-8")
+    (folder / "flat.txt").write_text("".join(ln + "\n" for ln in mini.splitlines() if "、" not in ln), "utf-8")
+    out = tmp_path / "g.trig"
+    summary = build([folder], out)
+    assert (summary.reports, summary.skipped) == (5, [])
     ds = rdflib.Dataset()
-    ds.parse(out, format=fmt)
-    assert len(ds) > 0 or sum(len(g) for g in ds.graphs()) > 50
+    ds.parse(out, format="trig")
+    shapes = rdflib.Graph().parse(ontology_dir() / "shapes.ttl")
+    ontology = rdflib.Graph().parse(ontology_dir() / "kg.ttl")
+    graphs = [g for g in ds.graphs() if len(g)]
+    assert len(graphs) == 5
+    for g in graphs:
+        conforms, _, text = validate(g, shacl_graph=shapes, ont_graph=ontology, inference="rdfs")
+        assert conforms, text
+    formats = {str(o) for g in graphs for o in g.objects(None, DCTERMS_FORMAT)}
+    assert formats == {"text/html"}
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:

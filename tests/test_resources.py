@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from kg.errors import DataFileError
-from kg.ingest import IngestRules
+from kg.ingest import IngestRules, InputRules
 from kg.recognise import Pattern, QuotedRules
 from kg.resources import data_path, load_jsonl, load_tsv, load_yaml
 
 
 def test_shipped_data_files_load() -> None:
     load_yaml(data_path("rules", "ingest.yaml"), IngestRules)
+    load_yaml(data_path("input.yaml"), InputRules)
     load_yaml(data_path("rules", "quoted.yaml"), QuotedRules)
     for path in (data_path("patterns")).glob("*.jsonl"):
         assert load_jsonl(path, Pattern)
@@ -51,3 +52,22 @@ def test_bad_tsv_row(tmp_path: Path) -> None:
     path.write_text("大厦\tProject\n广场\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=r":2: expected 2 to 2 tab-separated columns"):
         load_tsv(path, ("head", "type"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("max_bytes: 5000000", "max_bytes: -1", "max_bytes: Input should be greater than 0"),
+        ("min_chinese_share: 0.3", "min_chinese_share: 3", "min_chinese_share: Input should be less than or equal"),
+        ("html_min_tags: 5", "html_min_tags: 5\nhtml_tags: 3", "html_tags: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_input_rules_name_the_line(tmp_path: Path, old: str, new: str, problem: str) -> None:
+    text = data_path("input.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "input.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1 + (1 if "\n" in new else 0)
+    with pytest.raises(DataFileError) as err:
+        load_yaml(path, InputRules)
+    assert str(err.value).startswith(f"{path}:{line}: {problem}")

@@ -5,18 +5,54 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from kg.builder import build
+from kg.cli import app
 from kg.errors import QueryError
+from kg.graph import FORMATS
 from kg.sparql import check_query, format_result, load_store, resolve_query, run_query, saved_queries
+from tests.conftest import DATA
 
 REFUSED = [
     ("insert", "INSERT DATA { <a:x> <a:p> <a:o> }", "updates are refused"),
     ("delete after prefix", "PREFIX a: <http://a/>\nDELETE WHERE { ?s ?p ?o }", "updates are refused"),
     ("drop", "DROP ALL", "updates are refused"),
     ("service", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+]
+
+
+# Updates in various disguises; none may change a data file. {g} is a graph IRI, {file} a data file.
+UPDATES = [
+    "INSERT DATA { <a:x> <a:p> <a:o> }",
+    "delete where { ?s ?p ?o }",
+    "PREFIX kg: <https://w3id.org/kg-gov/ontology#>\nDROP ALL",
+    "# a comment first\nCLEAR ALL",
+    "BASE <http://a/> CLEAR DEFAULT",
+    "LOAD <file://{file}> INTO GRAPH <{g}>",
+    "WITH <{g}> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "CREATE GRAPH <urn:x>",
+    "COPY DEFAULT TO <{g}>",
+    "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
+    "SELECT * WHERE { ?s ?p ?o }\nDELETE WHERE { ?s ?p ?o }",
+]
+# SERVICE in disguises; {ep} is the address of an endpoint that records every connection.
+SERVICES = [
+    "SELECT * WHERE { SERVICE <{ep}> { ?s ?p ?o } }",
+    "select * where { service silent <{ep}> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE # comment\n <{ep}> { ?s ?p ?o } }",
+    "PREFIX ep: <{ep}>\nSELECT * WHERE { SERVICE ep: { ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?e { <{ep}> } SERVICE ?e { ?s ?p ?o } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <{ep}> { ?s ?p ?o } } } }",
+    "ASK { SERVICE <{ep}> { ?s ?p ?o } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{ep}> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0053ERVICE <{ep}> { ?s ?p ?o } }",
 ]
 
 
@@ -70,3 +106,85 @@ def test_result_formats(seed_trig: Path) -> None:
     tsv = format_result(result, "tsv").splitlines()
     assert tsv[0].split("\t") == ["?" + v for v in result.variables]
     assert "(10 rows)" in format_result(result, "table") or "rows)" in format_result(result, "table")
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[str, list[bytes]]]:
+    """A local TCP endpoint that records what each connection sends (nothing leaves the machine)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    seen.append(conn.recv(4096))
+                except TimeoutError:
+                    seen.append(b"")
+                conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/sparql", seen
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.mark.parametrize("sparql", SERVICES)
+def test_service_never_reaches_the_network(seed_trig: Path, endpoint: tuple[str, list[bytes]], sparql: str) -> None:
+    ep, seen = endpoint
+    with pytest.raises(QueryError):
+        run_query(load_store([seed_trig]), sparql.replace("{ep}", ep))
+    assert seen == []
+
+
+def test_allowed_service_does_call_the_endpoint(seed_trig: Path, endpoint: tuple[str, list[bytes]]) -> None:
+    """The other side of the check above: the local endpoint does see a call once SERVICE is allowed."""
+    ep, seen = endpoint
+    with pytest.raises(QueryError, match="query failed"):
+        run_query(load_store([seed_trig]), SERVICES[0].replace("{ep}", ep), allow_service=True)
+    assert len(seen) == 1
+    assert seen[0].startswith((b"POST /sparql", b"GET /sparql"))
+
+
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("data")
+    paths = [folder / f"mini{suffix}" for suffix in sorted(FORMATS)]
+    for path in paths:
+        build([DATA / "mini.txt"], path)
+    return paths
+
+
+@pytest.mark.parametrize("update", UPDATES)
+def test_updates_are_refused_and_data_files_unchanged(data_files: list[Path], update: str) -> None:
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in data_files}
+    sparql = update.replace("{g}", "https://w3id.org/kg-gov/id/graph/mini").replace("{file}", str(data_files[0]))
+    args = ["query", sparql]
+    for p in data_files:
+        args += ["--data", str(p)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("kg: error: ") and len(result.stderr.splitlines()) == 1
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in data_files} == before
+    assert sorted(p.name for p in data_files[0].parent.iterdir()) == sorted(p.name for p in data_files)
+
+
+def test_the_store_is_a_copy_in_memory(data_files: list[Path]) -> None:
+    """Even an update run on the loaded store directly (past every check) cannot reach the files."""
+    before = {p: p.read_bytes() for p in data_files}
+    store = load_store(data_files)
+    store.update("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }")
+    store.update("DELETE WHERE { ?s ?p ?o }")
+    assert len(store) == 0
+    assert {p: p.read_bytes() for p in data_files} == before
