@@ -450,6 +450,8 @@ class Recognizer:
             if chars + len(prev.text) > self.names.max_chars:
                 break
             if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
+                if j >= 2 and self.head_of(doc.words[j - 2]) is not None:
+                    break  # 脱贫攻坚|和|乡村振兴: each side has its own head, two names
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
             elif not (
                 self.in_name(prev, label)
