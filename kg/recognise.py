@@ -407,6 +407,8 @@ class Recognizer:
         if common_word and typed_after is None:
             return None
         head = self.head_of(inner)
+        if head is not None and len(head[0]) == 1:
+            head = None  # one character is too weak a head inside quotes (“一带一路” is no road)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
             return head[1]
         if typed_after is not None:
