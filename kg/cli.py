@@ -203,6 +203,68 @@ def _positive(value: float | None) -> float | None:
 
 
 @app.command()
+def facts(
+    file: Annotated[Path, typer.Argument(help="One report file.")],
+    format: Annotated[MentionFormat, typer.Option("--format", "-f", help="jsonl or table.")] = MentionFormat.jsonl,
+) -> None:
+    """Print the facts of one report: links, milestones (hasStatus) and indicator figures.
+
+    JSONL has one object per fact with relation, subject and, by kind, object;
+    stage, modality, year; or indicator, value, unit, growth, status, year;
+    plus start/end of the evidence, its sentence and the rule that made it.
+
+    Example:  kg facts seeds/001_db1b2a7e58f2f446.txt --format table
+    """
+    from kg.facts import find_facts
+    from kg.pipeline import extract as run_extract
+    from kg.sparql import _table
+
+    try:
+        found = find_facts(run_extract(file))
+    except KgError as exc:
+        _fail(exc)
+    if format is MentionFormat.jsonl:
+        for f in found:
+            typer.echo(json.dumps(f.as_json(), ensure_ascii=False))
+    else:
+        rows = [[str(f.evidence.start), str(f.evidence.end), *_fact_cells(f.as_json())] for f in found]
+        typer.echo(_table(["start", "end", "relation", "subject", "detail"], rows), nl=False)
+
+
+def _fact_cells(d: dict[str, object]) -> list[str]:
+    if d["relation"] == "hasStatus":
+        detail = f"{d['stage']} {d['modality']} {d['year'] or ''}"
+    elif d["relation"] == "indicator":
+        value = f"{d['value']}{d['unit']}" if d["value"] is not None else ""
+        growth = f"{d['growth']:+}%" if isinstance(d["growth"], int | float) else ""
+        detail = " ".join(x for x in (str(d["indicator"]), value, growth, str(d["status"]), str(d["year"] or "")) if x)
+    else:
+        detail = str(d["object"])
+    return [str(d["relation"]), str(d["subject"] or ""), detail.strip()]
+
+
+@app.command()
+def panel(
+    out: Annotated[Path, typer.Argument(help="The CSV file to write.")],
+    data: Annotated[list[Path], typer.Option("--data", "-d", help="Graph file(s) built by kg build.")],
+) -> None:
+    """Write a region × year panel (CSV) of programs and indicators, for statistics software.
+
+    Rows with table=program: region, year, program, mentions, sentences.
+    Rows with table=indicator: region, year, indicator, status, value, unit, growth, report.
+
+    Example:  kg panel out/panel.csv --data out/seeds.trig
+    """
+    from kg.panel import write_panel
+
+    try:
+        n = write_panel(data, out)
+    except KgError as exc:
+        _fail(exc)
+    typer.echo(f"kg: wrote {out}: {n} rows", err=True)
+
+
+@app.command()
 def query(
     query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or the name of a saved query.")],
     data: Annotated[
@@ -225,7 +287,8 @@ def query(
     """Run a read-only SPARQL query over built graph files or a store.
 
     The default graph is the union of all report graphs; GRAPH ?g selects one report.
-    Saved queries: count-quads, entities-by-type, programs-by-region, mentions-of.
+    Saved queries: see `kg queries` (projects-by-stage, promises-vs-delivery,
+    program-sentences, targets-vs-actuals, project-links, …).
     Updates are refused and data files are never changed.
 
     Example:  kg query "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --data out/seeds.trig

@@ -6,6 +6,7 @@ from :mod:`kg.vocab`. Output is sorted, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -15,10 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KgError
-from kg.normalise import BASE, Entity, entity_iri, link
+from kg.facts import Fact, Link, Milestone, fact_key, find_facts
+from kg.normalise import BASE, Entity, entity_iri, iri_segment, link
 from kg.pipeline import Extraction
 from kg.sparql import Term
-from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, RDF, SKOS, XSD
+from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, PROV, QB, RDF, RDFS, SKOS, XSD
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
@@ -148,6 +150,7 @@ def report_quads(ex: Extraction) -> list[ox.Quad]:
         add((node, _n(ITSRDF.taIdentRef), ox.NamedNode(men.entity.iri)))
         for t in _entity_triples(men.entity, region_iri):
             add(t)
+    triples.update(facts_triples(ex, rep, region_iri))
     return sorted((ox.Quad(s, p, o, g) for s, p, o in triples), key=_quad_key)
 
 
@@ -197,3 +200,107 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise KgError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged") from exc
         raise
+
+
+# ---- Facts: links, milestones, indicator observations, with PROV-O provenance ---------
+
+_LINK_PROPERTY = {
+    "locatedIn": KG.locatedIn,
+    "partOf": KG.partOf,
+    "cooperatesWith": KG.cooperatesWith,
+    "participatesIn": KG.participatesIn,
+}
+_STAGE = {
+    "planned": KG.Planned,
+    "started": KG.Started,
+    "underConstruction": KG.UnderConstruction,
+    "toppedOut": KG.ToppedOut,
+    "completed": KG.Completed,
+    "opened": KG.Opened,
+    "landed": KG.Landed,
+    "established": KG.Established,
+    "relocated": KG.Relocated,
+    "landTransferred": KG.LandTransferred,
+    "demolished": KG.Demolished,
+    "held": KG.Held,
+}
+
+
+def fact_iri(report_id: str, fact: Fact) -> str:
+    """A stable IRI for a fact: its report, relation, and a digest of what it states and where."""
+    digest = hashlib.sha1("|".join(map(str, fact_key(fact))).encode("utf-8")).hexdigest()[:12]
+    return f"{report_iri(report_id)}#{fact.relation}-{digest}"
+
+
+def rule_iri(rule: str) -> str:
+    return f"{BASE}rule/{iri_segment(rule)}"
+
+
+def indicator_iri(name: str) -> str:
+    return f"{BASE}indicator/{iri_segment(name)}"
+
+
+def facts_triples(
+    ex: Extraction, rep: ox.NamedNode, region_iri: str | None, facts: list[Fact] | None = None
+) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, Term]]:
+    """The triples of a report's facts (fact nodes with provenance, direct links) and its entities' aliases."""
+    r = ex.report
+    # Identity across reports: every written form of an entity that differs from its label
+    # (full-width brackets, other spacing) is an alias, so a search by any form finds it.
+    for men in ex.mentions:
+        if men.text != men.entity.label:
+            yield ox.NamedNode(men.entity.iri), _n(SKOS.altLabel), _zh(men.text)
+    dataset = ox.NamedNode(f"{rep.value}#indicators")
+    for fact in find_facts(ex) if facts is None else facts:
+        ev = fact.evidence
+        node = ox.NamedNode(fact_iri(r.report_id, fact))
+        rule = ox.NamedNode(rule_iri(ev.rule))
+        yield node, _n(RDF.type), _n(KG.Fact)
+        yield node, _n(RDF.type), _n(PROV.Entity)
+        yield node, _n(PROV.wasDerivedFrom), ox.NamedNode(f"{rep.value}#char={ev.sentence.start},{ev.sentence.end}")
+        yield node, _n(PROV.hadPrimarySource), rep
+        yield node, _n(KG.evidenceStart), _int(ev.start)
+        yield node, _n(KG.evidenceEnd), _int(ev.end)
+        yield node, _n(KG.byRule), rule
+        yield rule, _n(RDF.type), _n(PROV.Plan)
+        yield rule, _n(RDFS.label), ox.Literal(ev.rule)
+        if isinstance(fact, Link):
+            s, o, p = ox.NamedNode(fact.subject.iri), ox.NamedNode(fact.object.iri), _n(_LINK_PROPERTY[fact.relation])
+            yield node, _n(RDF.type), _n(KG.Link)
+            yield node, _n(RDF.subject), s
+            yield node, _n(RDF.predicate), p
+            yield node, _n(RDF.object), o
+            yield s, p, o
+            yield from _entity_triples(fact.subject, region_iri)
+            yield from _entity_triples(fact.object, region_iri)
+        elif isinstance(fact, Milestone):
+            s = ox.NamedNode(fact.subject.iri)
+            yield node, _n(RDF.type), _n(KG.Milestone)
+            yield s, _n(KG.hasStatus), node
+            yield node, _n(KG.stage), _n(_STAGE[fact.stage])
+            yield _n(_STAGE[fact.stage]), _n(SKOS.notation), ox.Literal(fact.stage)
+            yield node, _n(KG.modality), ox.Literal(fact.modality)
+            if fact.year is not None:
+                yield node, _n(KG.year), ox.Literal(str(fact.year), datatype=_n(XSD.gYear))
+            yield from _entity_triples(fact.subject, region_iri)
+        else:
+            ind = ox.NamedNode(indicator_iri(fact.indicator))
+            yield node, _n(RDF.type), _n(QB.Observation)
+            yield node, _n(QB.dataSet), dataset
+            yield dataset, _n(RDF.type), _n(QB.DataSet)
+            yield dataset, _n(QB.structure), _n(KG.IndicatorStructure)
+            yield dataset, _n(PROV.wasDerivedFrom), rep
+            yield node, _n(KG.indicator), ind
+            yield ind, _n(RDF.type), _n(KG.Indicator)
+            yield ind, _n(SKOS.prefLabel), _zh(fact.indicator)
+            if fact.region is not None:
+                yield node, _n(KG.refArea), ox.NamedNode(fact.region.iri)
+            if fact.year is not None:
+                yield node, _n(KG.refPeriod), ox.Literal(str(fact.year), datatype=_n(XSD.gYear))
+            if fact.value is not None:
+                yield node, _n(KG.value), ox.Literal(fact.value, datatype=_n(XSD.decimal))
+            if fact.unit is not None:
+                yield node, _n(KG.unit), ox.Literal(fact.unit)
+            if fact.growth is not None:
+                yield node, _n(KG.growthRate), ox.Literal(fact.growth, datatype=_n(XSD.decimal))
+            yield node, _n(KG.status), ox.Literal(fact.status)

@@ -17,7 +17,7 @@ from kg.resources import word_list
 BASE = "https://w3id.org/kg-gov/id/"
 _QUOTES = str.maketrans("", "", "“”‘’\"'《》「」『』")
 _TYPE_PATH = {"Place": "place", "Organization": "org", "Project": "project", "Program": "program", "Event": "event"}
-_RELATIVE_PREFIXES = ("区", "市", "县", "镇", "乡")
+_RELATIVE_PREFIXES = ("省", "区", "市", "县", "镇", "乡")
 _IRI_SAFE_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
 

@@ -407,6 +407,8 @@ class Recognizer:
         if common_word and typed_after is None:
             return None
         head = self.head_of(inner)
+        if head is not None and len(head[0]) == 1:
+            head = None  # one character is too weak a head inside quotes (“一带一路” is no road)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
             return head[1]
         if typed_after is not None:
@@ -450,6 +452,8 @@ class Recognizer:
             if chars + len(prev.text) > self.names.max_chars:
                 break
             if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
+                if j >= 2 and self.head_of(doc.words[j - 2]) is not None:
+                    break  # 脱贫攻坚|和|乡村振兴: each side has its own head, two names
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
             elif not (
                 self.in_name(prev, label)
@@ -579,7 +583,7 @@ class Recognizer:
                 place = label == "Place" and self.is_place_name(doc[s:e].text)
                 while not place and s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):
                     s += 1
-                if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e]))):
+                if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e], label))):
                     break
                 out.append(Candidate(s, e, label, "context"))
                 if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
@@ -592,16 +596,20 @@ class Recognizer:
         names = self.place_names
         return text in names or any(text[:k] in names and text[k:] in names for k in range(2, len(text) - 1))
 
-    def _listed_ok(self, span: Part) -> bool:
+    def _listed_ok(self, span: Part, label: EntityType) -> bool:
         text = span.text
+        tokens = list(span)
         return (
             2 <= len(text) <= 12
             and text not in self.generic
             and not self.counted.search(text)
-            # an ordinary word is not a name (节水灌溉等项目); a name has a proper noun or a number
-            and any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in span)
-            # a head word types the name itself (浙勤集团等重点项目), unless it only says where (蒋家桥路等地块)
-            and (self.head_of(text) or ("", "Place"))[1] == "Place"
+            # one ordinary word is not a name (节水灌溉等项目); a name has a proper noun, a number
+            # or more than one word (汇源铸件)
+            and (len(tokens) > 1 or any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in tokens))
+            and not all(t.tag_ in ("v", "vn", "a", "ad", "d") for t in tokens)
+            # a head word types the name itself (浙勤集团等重点项目), unless it only says where
+            # (蒋家桥路等地块) or agrees with the list (冀东汽车城等项目)
+            and (self.head_of(text) or ("", "Place"))[1] in ("Place", label)
         )
 
     def branded_places(self, doc: Toks, lexicon: list[Candidate]) -> list[Candidate]:

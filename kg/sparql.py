@@ -34,9 +34,9 @@ INPUT_FORMATS: dict[str, ox.RdfFormat] = {
 }
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
 DEFAULT_TIMEOUT = 60.0
-"""Seconds a query may run by default (pyoxigraph has no timeout of its own; see run_query)."""
+"""Seconds a `kg query` or `kg serve` query may run by default (pyoxigraph has no timeout; see run_query)."""
 DEFAULT_LIMIT = 100_000
-"""Rows (or triples) a query returns by default; more are cut off and the result says so."""
+"""Rows (or triples) `kg query` and `kg serve` return by default; more are cut off and the result says so."""
 # Matched after IRIs, strings and comments are blanked out by _STRIP.
 _UPDATE = re.compile(
     r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I
@@ -183,8 +183,8 @@ def run_query(
     store: ox.Store,
     sparql: str,
     allow_service: bool = False,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    limit: int | None = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    limit: int | None = None,
 ) -> Result:
     """Run one checked query; the default graph is the union of all report graphs.
 
@@ -192,7 +192,8 @@ def run_query(
     releases the GIL while it evaluates) and we stop waiting after `timeout` seconds. The
     abandoned thread runs on until its query ends; a CLI process exits without waiting for it.
     At most `limit` rows or triples are kept; `Result.truncated` tells when more were cut off.
-    `None` means no timeout, or no limit.
+    `None` (the default for library callers) means no timeout, or no limit; `kg query`
+    and `kg serve` pass DEFAULT_TIMEOUT and DEFAULT_LIMIT unless told otherwise.
     """
     check_query(sparql, allow_service)
     if timeout is not None and timeout <= 0:

@@ -6,9 +6,9 @@ An unknown term (a typo) raises AttributeError instead of minting a new IRI.
 from __future__ import annotations
 
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD, DefinedNamespace, Namespace
+from rdflib.namespace import DCTERMS, PROV, QB, RDF, RDFS, SKOS, XSD, DefinedNamespace, Namespace
 
-__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "PREFIXES", "RDF", "RDFS", "SKOS", "XSD"]
+__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "PREFIXES", "PROV", "QB", "RDF", "RDFS", "SKOS", "XSD"]
 
 
 class KG(DefinedNamespace):
@@ -42,6 +42,43 @@ class KG(DefinedNamespace):
     sectionKind: URIRef
     inSection: URIRef
     relativeTo: URIRef
+    # Facts: links, milestones, indicator observations (RDF Data Cube) and their provenance
+    Fact: URIRef
+    Link: URIRef
+    Milestone: URIRef
+    Stage: URIRef
+    Planned: URIRef
+    Started: URIRef
+    UnderConstruction: URIRef
+    ToppedOut: URIRef
+    Completed: URIRef
+    Opened: URIRef
+    Landed: URIRef
+    Established: URIRef
+    Relocated: URIRef
+    LandTransferred: URIRef
+    Demolished: URIRef
+    Held: URIRef
+    Indicator: URIRef
+    IndicatorStructure: URIRef
+    locatedIn: URIRef
+    partOf: URIRef
+    cooperatesWith: URIRef
+    participatesIn: URIRef
+    hasStatus: URIRef
+    stage: URIRef
+    modality: URIRef
+    year: URIRef
+    indicator: URIRef
+    refArea: URIRef
+    refPeriod: URIRef
+    value: URIRef
+    growthRate: URIRef
+    unit: URIRef
+    status: URIRef
+    evidenceStart: URIRef
+    evidenceEnd: URIRef
+    byRule: URIRef
 
 
 class NIF(DefinedNamespace):
@@ -79,7 +116,8 @@ PREFIXES: dict[str, str] = {
     "dcterms": str(DCTERMS._NS),
     "rdfs": str(RDFS._NS),
     "xsd": str(XSD._NS),
-    "prov": "http://www.w3.org/ns/prov#",
+    "prov": str(PROV._NS),
+    "qb": str(QB._NS),
     "org": "http://www.w3.org/ns/org#",
     "schema": "https://schema.org/",
 }

@@ -19,7 +19,9 @@ from tests.test_ingest import BAD_INPUT, MINI
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["query"], ["queries"], ["serve"], ["eval"]])
+@pytest.mark.parametrize(
+    "command", [[], ["build"], ["extract"], ["query"], ["queries"], ["serve"], ["eval"], ["facts"], ["panel"]]
+)
 def test_help_has_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
@@ -144,6 +146,49 @@ def test_syntax_error_is_one_line_with_line_and_column(tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", "SELECT ?s WHERE {\n ?s ?p }", "--data", str(out)])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "syntax error at line 2, column 9:" in result.output
+
+
+FACT_FIELDS = {
+    "hasStatus": {"stage", "modality", "year"},
+    "indicator": {"indicator", "value", "unit", "growth", "status", "year"},
+}
+
+
+def test_facts_jsonl_has_the_fields_of_each_kind() -> None:
+    result = runner.invoke(app, ["facts", str(DATA / "mini.txt")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert {r["relation"] for r in rows} >= {"hasStatus", "participatesIn"}
+    text = (DATA / "mini.txt").read_text(encoding="utf-8")
+    for row in rows:
+        assert {"relation", "subject", "start", "end"} <= row.keys()
+        assert FACT_FIELDS.get(row["relation"], {"object"}) <= row.keys()
+        assert 0 <= row["start"] < row["end"] <= len(text)
+
+
+def test_facts_table_and_a_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["facts", str(DATA / "mini.txt"), "--format", "table"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].split() == ["start", "end", "relation", "subject", "detail"]
+    result = runner.invoke(app, ["facts", str(tmp_path / "none.txt")])
+    assert result.exit_code == 2 and "none.txt" in result.output and "Traceback" not in result.output
+
+
+def test_panel_writes_a_csv(tmp_path: Path) -> None:
+    graph = tmp_path / "mini.trig"
+    runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(graph)])
+    out = tmp_path / "panel.csv"
+    result = runner.invoke(app, ["panel", str(out), "--data", str(graph)])
+    assert result.exit_code == 0, result.output
+    header, *rows = out.read_text(encoding="utf-8").splitlines()
+    assert header.startswith("table,region,year,name,mentions,sentences")
+    from kg.pipeline import extract
+
+    programs = {m.entity.label for m in extract(DATA / "mini.txt").mentions if m.type == "Program"}
+    assert programs  # mini.txt names at least one program
+    assert {r.split(",")[3] for r in rows if r.startswith("program,临江县,2021,")} == programs
+    result = runner.invoke(app, ["panel", str(tmp_path / "p2.csv"), "--data", str(tmp_path / "missing.trig")])
+    assert result.exit_code == 2 and not (tmp_path / "p2.csv").exists()
 
 
 def _folder(tmp_path: Path, bad: Callable[[Path], None] | None = None) -> Path:
