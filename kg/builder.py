@@ -14,7 +14,6 @@ import logging
 import multiprocessing
 import os
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -29,7 +28,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError, NothingBuilt
-from kg.graph import QUAD_FORMATS, format_for, graph_iri, report_iri, report_quads, serialise
+from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_quads, serialise
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
 from kg.pipeline import Extraction, extract, extract_many, extract_report
 from kg.vocab import KG, PREFIXES
@@ -199,34 +198,6 @@ def file_sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file that replaces `path` only when the block ends without error: never a partial file.
-
-    As :func:`kg.graph.write_atomic`: on any failure or interruption the previous `path`
-    is left as it was and the temporary file is removed; an OSError becomes a KgError.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise KgError(f"{path}: cannot write ({exc.strerror or exc}); nothing written") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise KgError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged") from exc
-        raise
 
 
 def build(

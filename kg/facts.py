@@ -17,14 +17,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, get_args
 
 from kg.ingest import Report, Span
 from kg.normalise import Entity, link
 from kg.pipeline import Extraction, Mention
 
 LinkRelation = Literal["locatedIn", "partOf", "cooperatesWith", "participatesIn"]
-LINK_RELATIONS: tuple[LinkRelation, ...] = ("locatedIn", "partOf", "cooperatesWith", "participatesIn")
+LINK_RELATIONS: tuple[LinkRelation, ...] = get_args(LinkRelation)
 Stage = Literal[
     "planned",
     "started",
@@ -39,20 +39,7 @@ Stage = Literal[
     "demolished",
     "held",
 ]
-STAGES: tuple[Stage, ...] = (
-    "planned",
-    "started",
-    "underConstruction",
-    "toppedOut",
-    "completed",
-    "opened",
-    "landed",
-    "established",
-    "relocated",
-    "landTransferred",
-    "demolished",
-    "held",
-)
+STAGES: tuple[Stage, ...] = get_args(Stage)
 Modality = Literal["achieved", "planned"]
 Status = Literal["actual", "estimate", "target"]
 EntityTypeName = Literal["Place", "Organization", "Project", "Program", "Event"]

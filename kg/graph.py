@@ -11,7 +11,9 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -175,11 +177,13 @@ def serialise(quads: Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, then rename: never a partial file.
+@contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` only when the block ends without error: never a partial file.
 
-    If anything fails or the process is interrupted before the rename, the
-    previous `path` is left as it was and the temporary file is removed.
+    It is written in the same folder, flushed to disk and renamed; on any failure or
+    interruption the previous `path` is left as it was and the temporary file is
+    removed. An OSError becomes a KgError naming the file.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +192,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise KgError(f"{path}: cannot write ({exc.strerror or exc}); nothing written") from exc
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         umask = os.umask(0)
@@ -200,6 +204,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise KgError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged") from exc
         raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through :func:`atomic_output`."""
+    with atomic_output(path) as f:
+        f.write(data)
 
 
 # ---- Facts: links, milestones, indicator observations, with PROV-O provenance ---------
