@@ -103,9 +103,6 @@ class Toks:
     def __len__(self) -> int:
         return len(self.words)
 
-    def __iter__(self) -> Iterator[Tok]:
-        return map(Tok, range(len(self.words)), self.words, self.tags, self.starts)
-
     @overload
     def __getitem__(self, key: int) -> Tok: ...
     @overload
@@ -204,7 +201,7 @@ class Candidate:
     start: int  # token index
     end: int
     label: EntityType
-    source: str  # lexicon | quoted | head | list
+    source: str  # quoted | context | head | lexicon | list
 
 
 @cache
@@ -271,6 +268,7 @@ class Recognizer:
         self.max_head = max(len(h) for h in self.heads)
         self.head_ends = frozenset(h[-1] for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
+        self.prefixes = frozenset(self.names.region_prefixes)
         self.place_tags = frozenset(self.names.place_name_tags)
         self.adverbs = frozenset(self.names.adverbs)
         self.verbal_heads = frozenset(self.names.verbal_heads)
@@ -283,7 +281,6 @@ class Recognizer:
         self.number_in_name = re.compile(self.names.number_in_name)
         self.ordinal = re.compile(self.names.event_ordinal)
         self.numeral = re.compile(self.names.numeral_in_name)
-        self.chinese_count = re.compile("^[一二三四五六七八九十两]+[个项条大]$")
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
         self.direction = re.compile(self.names.direction_in_name)
         self.event_openers = frozenset(self.names.event_openers)
@@ -339,7 +336,7 @@ class Recognizer:
             return False
         if tok.tag_ == "m":
             return bool(self.number_in_name.match(tok.text))
-        if tok.text in self.names.region_prefixes:
+        if tok.text in self.prefixes:
             return True
         if label == "Place":
             return tok.tag_ in self.place_tags
@@ -501,7 +498,7 @@ class Recognizer:
 
     def head_names(self, doc: Toks) -> list[Candidate]:
         out: list[Candidate] = []
-        prefixes = set(self.names.region_prefixes)
+        prefixes = self.prefixes
         text = doc.text
         ends = self.head_ends
         for i, (word, tag) in enumerate(zip(doc.words, doc.tags, strict=True)):
@@ -531,7 +528,7 @@ class Recognizer:
             ):
                 continue
             counted = self.counted.search(name_part)
-            if counted and (counted.end() < len(name_part) or not self.chinese_count.match(counted.group())):
+            if counted and (counted.end() < len(name_part) or not self.numeral.match(counted.group())):
                 continue  # 乡镇80个村 is a count; 中央八项规定 is a name
             if (
                 label in ("Project", "Place", "Organization")
@@ -546,7 +543,7 @@ class Recognizer:
                 and name_part[0] not in prefixes
                 and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" or t.text in self.place_names for t in doc[j:i])
             ):
-                continue  # 研发中心, 深圳国际: a weak head needs a proper name before it
+                continue  # 研发中心, 贫困地区: a weak head needs a proper name before it
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name
@@ -570,12 +567,11 @@ class Recognizer:
         for k, word in enumerate(doc.words):
             if word != "等" or k == 0:
                 continue
-            t = doc[k]
-            m = self.list_class.match(text, t.idx + 1)
+            m = self.list_class.match(text, doc.starts[k] + 1)
             if m is None:
                 continue
             label = self.list_classes[m.group("cls")]
-            e = t.i
+            e = k
             while e > 0:
                 s = e
                 while s > 0 and not self.is_action(doc[s - 1]) and self.in_name(doc[s - 1]) and e - s < 6:
@@ -700,8 +696,7 @@ class Recognizer:
         out: list[Candidate] = []
         for c in cands:
             if c.label == "Organization" and c.source == "head":
-                end = doc.starts[c.end - 1] + len(doc.words[c.end - 1])
-                if self.built_after.match(doc.text, end):
+                if self.built_after.match(doc.text, doc[c.start : c.end].end_char):
                     c = Candidate(c.start, c.end, "Project", c.source)
             out.append(c)
         return out
@@ -716,7 +711,7 @@ class Recognizer:
                 and last.label == c.label == "Place"
                 and last.source == c.source == "lexicon"
                 and last.end == c.start
-                and doc[last.start : c.end].end_char - doc[last.start : c.end].start_char <= self.names.max_place_pair
+                and len(doc[last.start : c.end].text) <= self.names.max_place_pair
             ):
                 out[-1] = Candidate(last.start, c.end, "Place", "lexicon")
                 continue
@@ -751,8 +746,8 @@ class Recognizer:
         rank = {"quoted": 0, "context": 1, "head": 2, "lexicon": 3, "list": 4}
         keep: list[Candidate] = []
         used: set[int] = set()
-        starts, words, text = doc.starts, doc.words, doc.text
-        chars = {c: (starts[c.start], starts[c.end - 1] + len(words[c.end - 1])) for c in cands}
+        text = doc.text
+        chars = {c: (doc[c.start : c.end].start_char, doc[c.start : c.end].end_char) for c in cands}
         ordered = sorted(
             cands,
             key=lambda c: (rank[c.source] != 0, chars[c][0] - chars[c][1], rank[c.source], c.start),
