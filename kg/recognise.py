@@ -88,12 +88,15 @@ class Toks:
     """
 
     __slots__ = ("starts", "tags", "text", "words")
+    text: str
+    words: list[str]
+    tags: list[str]
+    starts: list[int]
 
     def __init__(self, doc: Doc) -> None:
         cached = doc.user_data.get(TOKENS_KEY)
         if cached is not None:  # left by kg's tokenizer: no need to walk the Doc
-            self.words, self.tags, self.starts = cached
-            self.text = "".join(self.words)
+            self.text, self.words, self.tags, self.starts = cached
         else:
             self.text = doc.text
             self.words = [t.text for t in doc]

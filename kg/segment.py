@@ -92,10 +92,10 @@ class JiebaTokenizer:
             else:
                 tags.append(get(word, "nx"))
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
-        if sum(map(len, words)) != len(text):
+        if "".join(words) != text:
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")
         # The same tokens as plain lists, so that later steps need not build spaCy Token objects.
-        doc.user_data[TOKENS_KEY] = (words, tags, starts)
+        doc.user_data[TOKENS_KEY] = (text, words, tags, starts)
         return doc
 
 
