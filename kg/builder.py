@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from kg.errors import InputError, KgError, NothingBuilt
 from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_quads, serialise
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
-from kg.pipeline import Extraction, extract, extract_many, extract_report
+from kg.pipeline import extract, extract_report
 from kg.vocab import KG, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -121,25 +121,6 @@ def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | 
     return ReportGraph(
         str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data, tuple(r.warnings)
     )
-
-
-def collect_quads(
-    paths: Iterable[Path | str],
-    summary: BuildSummary,
-    progress: Callable[[Extraction], None] | None = None,
-    max_bytes: int | None = None,
-) -> list[ox.Quad]:
-    """Quads of every readable report under `paths`, in one process and one list (for small inputs and tests)."""
-    quads: list[ox.Quad] = []
-    for ex in extract_many(paths, on_error=summary.skipped.append, max_bytes=max_bytes):
-        summary.warnings.extend(f"{ex.report.path}: {w}" for w in ex.report.warnings)
-        quads.extend(report_quads(ex))
-        summary.reports += 1
-        summary.chars += len(ex.report.text)
-        summary.mentions += len(ex.mentions)
-        if progress is not None:
-            progress(ex)
-    return quads
 
 
 def default_workers() -> int:
