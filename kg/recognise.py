@@ -186,6 +186,7 @@ class NameRules(Strict):
     weak_heads: list[str]
     object_stops: list[str]
     class_count: str
+    level_word: str
     list_class_gap: str
     list_classes: list[TypedPattern]
     generic_name_tags: list[str]
@@ -295,6 +296,7 @@ class Recognizer:
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
+        self.level_word = re.compile(self.names.level_word)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
             self.names.list_class_gap + "(?P<cls>" + "|".join(sorted(self.list_classes, key=len, reverse=True)) + ")"
@@ -440,6 +442,9 @@ class Recognizer:
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
+            if label == "Event" and j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
+                j -= 3  # 第|56|届|戛纳电视节: an ordinal the segmenter split
+                break
             if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
                 j -= 1  # 第二届|进博会: the ordinal opens the name, after a region word (区|第六届运动会)
                 if j > 0 and doc.words[j - 1] in self.event_openers:
@@ -478,13 +483,16 @@ class Recognizer:
         keep_common = by_action and label == "Program"
         while j < i:
             t = doc[j]
+            if label == "Event" and self.ordinal.match("".join(doc.words[j : j + 3])):
+                break  # 第|56|届 opens the name
             drop = (
                 (
                     t.text in self.generic
                     and not (keep_common and t.text not in self.stops)
                     and not (label == "Event" and t.text in self.event_openers)
                 )
-                or t.tag_ in ("w", "c")
+                or t.tag_ in ("w", "c", "p")
+                or (t.tag_ == "zg" and t.text not in self.prefixes)  # 每|一个片区: a bound morpheme
                 or (t.tag_ == "m" and not (label == "Event" and self.ordinal.match(t.text)))
                 or t.text in ("(", "（")
                 or (
@@ -563,6 +571,16 @@ class Recognizer:
             out.append(Candidate(j, i + 1, label, "head"))
         return out
 
+    def type_words_after(self, doc: Toks, names: list[Candidate], quoted: list[Candidate]) -> list[Candidate]:
+        """Drop a head name that only types the quoted name before it (“521”|人才计划, “凤凰行动”|计划)."""
+        after_quote = {q.end + 1 for q in quoted}
+        return [
+            c
+            for c in names
+            if c.start not in after_quote
+            or any(doc.tags[k] in _PROPER_TAGS or doc.tags[k] in ("m", "t") for k in range(c.start, c.end))
+        ]
+
     def listed_names(self, doc: Toks) -> list[Candidate]:
         """Names listed before 等 + a class noun take its type (马奔网络等高科技工业项目, A、B等企业)."""
         out: list[Candidate] = []
@@ -584,7 +602,10 @@ class Recognizer:
                     s += 1
                 if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e], label))):
                     break
-                out.append(Candidate(s, e, label, "context"))
+                own = self.head_of(doc[s:e].text)
+                # a village or road listed before 等城中村改造项目 is still a Place; before 等地块 it names a plot
+                item = "Place" if own is not None and own[1] == "Place" and m.group("cls") != "地块" else label
+                out.append(Candidate(s, e, item, "context"))
                 if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
                     break
                 e = s - 1
@@ -722,12 +743,17 @@ class Recognizer:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        lexicon = [Candidate(e.start, e.end, e.label_, "lexicon") for e in doc.ents]  # type: ignore[arg-type]
         view = Toks(doc)
+        lexicon = [
+            Candidate(e.start, e.end, e.label_, "lexicon")  # type: ignore[arg-type]
+            for e in doc.ents
+            # 省级|平安区: a division's name after a level word is a title (平安区 is also a county)
+            if not (e.label_ == "Place" and e.start > 0 and self.level_word.match(view.words[e.start - 1]))
+        ]
         quoted, not_names = self.quoted_names(view)
         blocked = self.blocked_chars(view, not_names)
         found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.place_lists(view)
-        found += self.head_names(view)
+        found += self.type_words_after(view, self.head_names(view), quoted)
         cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, cands)

@@ -27,6 +27,10 @@ FOUND = [
     ("coordinated programs", "河长制、湖长制全面落实。", ("湖长制", "Program")),
     ("bridge is a place", "新港大桥竣工通车。", ("新港大桥", "Place")),
     ("division short form", "一批企业落户拱墅。", ("拱墅", "Place")),
+    ("university by short form", "加强与浙江农大合作。", ("浙江农大", "Organization")),
+    ("split ordinal opens an event", "亮相第18届莫斯科电视节。", ("第18届莫斯科电视节", "Event")),
+    ("villages listed before a project class", "石湖村、上沙村等城中村改造项目推进。", ("上沙村", "Place")),
+    ("event by new head word", "举办临江国际马拉松。", ("临江国际马拉松", "Event")),
 ]
 
 NOT_FOUND = [
@@ -37,6 +41,11 @@ NOT_FOUND = [
     ("role noun", "人大代表提出建议，政协委员积极履职。", "人大"),
     ("plan period as time", "“十四五”时期发展势头良好。", "十四五"),
     ("generic noun", "全区企业和学校积极参与。", "企业"),
+    ("type word after a quoted name", "入选“326”人才计划5人。", "人才计划"),
+    ("strategic cooperation is no strategy", "与临江大学开展战略合作。", "战略"),
+    ("division name after a level word is a title", "成功创建省级平安区。", "平安区"),
+    ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
+    ("a generic fair needs a name", "举办现场招聘会。", "招聘会"),
 ]
 
 
