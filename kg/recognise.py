@@ -35,6 +35,8 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Pro
 _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _LIST_SEPARATORS = {"、"}
 _NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
+# names the dictionary knows (not words the segmenter guessed, which may be cut wrongly: 和容|贾路)
+_KNOWN_NAME_TAGS = {"nr", "nz", "ns", "nrt", "nrfg"}
 _PROPER_TAGS = {"nx", "nr", "nz", "ns", "nt", "eng", "nrt", "nrfg", "j"}
 
 
@@ -184,6 +186,7 @@ class NameRules(Strict):
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
+    proper_heads: list[str]
     object_stops: list[str]
     class_count: str
     level_word: str
@@ -293,6 +296,7 @@ class Recognizer:
         self.built_after = re.compile(self.names.built_after)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
+        self.proper_heads = frozenset(self.names.proper_heads)
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
@@ -520,8 +524,17 @@ class Recognizer:
                 continue
             tok = doc[i]
             head, label = found
-            if len(head) == 1 and tok.text != head and (tok.tag_ != "nx" or len(tok.text) < 3):
-                continue  # 浙江 is a word, not a name ending in 江; 整村 is not a village's name
+            if (
+                len(head) == 1
+                and tok.text != head
+                and (tok.tag_ != "nx" or len(tok.text) < 3)
+                and not (tok.tag_ == "nx" and i > 0 and doc.tags[i - 1] in _KNOWN_NAME_TAGS)
+            ):
+                continue  # 浙江 is a word, not a name ending in 江; 整村 is not a village's name; 蒋家|桥路 is
+            if head in self.proper_heads and (
+                (tok.text != head and tok.tag_ != "nx") or i == 0 or doc.tags[i - 1] not in _KNOWN_NAME_TAGS
+            ):
+                continue  # 祥符|片 is a place, 形象片 and 芯片 are not
             after = text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
             if head in self.verbal_heads and self.verbal_after.match(after):
                 continue  # 规划建设: the head is a verb here
@@ -602,7 +615,9 @@ class Recognizer:
                     s += 1
                 if s == e or not (place or (label != "Place" and self._listed_ok(doc[s:e], label))):
                     break
-                own = self.head_of(doc[s:e].text)
+                own = self.head_of(doc.words[e - 1])
+                if own is not None and own[0] in self.proper_heads and doc.words[e - 1] != own[0]:
+                    own = None  # 芯片 is a word, not a name ending in 片
                 # a village or road listed before 等城中村改造项目 is still a Place; before 等地块 it names a plot
                 item = "Place" if own is not None and own[1] == "Place" and m.group("cls") != "地块" else label
                 out.append(Candidate(s, e, item, "context"))

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
 import jieba
+from pydantic import field_validator
 from spacy.lang.zh import Chinese
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -23,7 +24,7 @@ from spacy.vocab import Vocab
 
 from kg.errors import KgError
 from kg.ingest import divisions
-from kg.resources import data_path, load_tsv, read_lines, word_list
+from kg.resources import Strict, data_path, load_tsv, load_yaml, read_lines, word_list
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -61,6 +62,28 @@ def user_words() -> list[tuple[str, str]]:
     return words
 
 
+class SegmentRules(Strict):
+    """`rules/segment.yaml`: corrections to jieba's guessed (out-of-dictionary) words."""
+
+    split_guessed: str
+
+    @field_validator("split_guessed")
+    @classmethod
+    def _one_group(cls, v: str) -> str:
+        try:
+            groups = re.compile(v).groups
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        if groups < 1:
+            raise ValueError("needs a group: the split falls at the end of group 1")
+        return v
+
+
+@cache
+def segment_rules() -> SegmentRules:
+    return load_yaml(data_path("rules", "segment.yaml"), SegmentRules)
+
+
 class JiebaTokenizer:
     """spaCy tokenizer over a private `jieba.Tokenizer`; `doc.text` equals the input."""
 
@@ -69,10 +92,23 @@ class JiebaTokenizer:
         self.jieba = jieba.Tokenizer()
         self.jieba.initialize()
         self.tags = dict(dictionary_tags())
+        self.split_guessed = re.compile(segment_rules().split_guessed).match
         for word, tag in [*user_words(), *extra_words]:
             if word:
                 self.jieba.add_word(word, tag=None)
                 self.tags[word] = tag
+
+    def _tokens(self, text: str) -> Iterator[tuple[str, int]]:
+        """jieba's words, with guessed words that join a name's last character to the next
+        word split apart again (大关|路为|轴心 → 大关|路|为|轴心)."""
+        known = self.tags
+        for word, start, _ in self.jieba.tokenize(text, HMM=True):
+            m = self.split_guessed(word) if word not in known else None
+            if m is None:
+                yield word, start
+            else:
+                yield word[: m.end(1)], start
+                yield word[m.end(1) :], start + m.end(1)
 
     def __call__(self, text: str) -> Doc:
         words: list[str] = []
@@ -80,7 +116,7 @@ class JiebaTokenizer:
         starts: list[int] = []
         get = self.tags.get
         number = _NUMBER.match
-        for word, start, _ in self.jieba.tokenize(text, HMM=True):
+        for word, start in self._tokens(text):
             words.append(word)
             starts.append(start)
             if word.isspace():

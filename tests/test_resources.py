@@ -10,12 +10,14 @@ from kg.errors import DataFileError
 from kg.ingest import IngestRules, InputRules
 from kg.recognise import Pattern, QuotedRules
 from kg.resources import data_path, load_jsonl, load_tsv, load_yaml
+from kg.segment import SegmentRules
 
 
 def test_shipped_data_files_load() -> None:
     load_yaml(data_path("rules", "ingest.yaml"), IngestRules)
     load_yaml(data_path("input.yaml"), InputRules)
     load_yaml(data_path("rules", "quoted.yaml"), QuotedRules)
+    load_yaml(data_path("rules", "segment.yaml"), SegmentRules)
     for path in (data_path("patterns")).glob("*.jsonl"):
         assert load_jsonl(path, Pattern)
 
@@ -71,3 +73,16 @@ def test_bad_input_rules_name_the_line(tmp_path: Path, old: str, new: str, probl
     with pytest.raises(DataFileError) as err:
         load_yaml(path, InputRules)
     assert str(err.value).startswith(f"{path}:{line}: {problem}")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("'[路街'", "not a valid regular expression"), ("'^路为$'", "needs a group")],
+)
+def test_bad_segment_rule(tmp_path: Path, value: str, problem: str) -> None:
+    path = tmp_path / "segment.yaml"
+    path.write_text("# split rule\nsplit_guessed: " + value + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        load_yaml(path, SegmentRules)
+    assert str(err.value).startswith(f"{path}:2: ")
+    assert problem in str(err.value)

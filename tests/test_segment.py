@@ -33,3 +33,13 @@ def test_lexicon_words_stay_whole_and_are_tagged() -> None:
     words = [t.text for t in doc]
     assert "拱墅" in words and "人大代表" in words
     assert next(t for t in doc if t.text == "拱墅").tag_ == "ns"
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("以大关路为轴心", "路"), ("以临平街为中心", "街")],
+)
+def test_guessed_words_give_a_road_or_river_its_last_character(text: str, word: str) -> None:
+    doc = nlp()(text)
+    assert word in [t.text for t in doc]
+    assert doc.text == text
