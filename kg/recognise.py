@@ -187,6 +187,7 @@ class NameRules(Strict):
     generic_heads: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
+    listed_place_heads: list[str]
     object_stops: list[str]
     class_count: str
     level_word: str
@@ -297,6 +298,7 @@ class Recognizer:
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
+        self.listed_place_heads = frozenset(self.names.listed_place_heads)
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
@@ -501,7 +503,13 @@ class Recognizer:
                 or t.text in ("(", "（")
                 or (
                     t.tag_ in ("v", "a", "ad", "d")
-                    and not by_action
+                    # after an action word only a Program's or Event's name may open with a verb
+                    # (推进|企业投资项目审批制度改革, but 提升|改造|省老年关怀医院)
+                    and (
+                        not by_action
+                        or (t.tag_ == "v" and len(t.text) > 1 and label in ("Organization", "Place", "Project"))
+                    )
+                    and t.text not in self.place_names  # 保定 is also a verb
                     # a single word before the head may be the name itself (远航集团, 富康大厦)
                     and (j < i - 1 or not (label == "Organization" or (label == "Project" and t.tag_ == "a")))
                 )
@@ -619,7 +627,8 @@ class Recognizer:
                 if own is not None and own[0] in self.proper_heads and doc.words[e - 1] != own[0]:
                     own = None  # 芯片 is a word, not a name ending in 片
                 # a village or road listed before 等城中村改造项目 is still a Place; before 等地块 it names a plot
-                item = "Place" if own is not None and own[1] == "Place" and m.group("cls") != "地块" else label
+                place_item = own is not None and own[0] in self.listed_place_heads and m.group("cls") != "地块"
+                item: EntityType = "Place" if place_item else label
                 out.append(Candidate(s, e, item, "context"))
                 if s == 0 or doc[s - 1].text not in _LIST_SEPARATORS:
                     break
