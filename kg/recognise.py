@@ -183,6 +183,7 @@ class NameRules(Strict):
     event_openers: list[str]
     class_modifiers: list[str]
     built_after: str
+    built_parts: list[str]
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
@@ -295,6 +296,7 @@ class Recognizer:
         self.place_names = place_names()
         self.class_modifiers = frozenset(self.names.class_modifiers)
         self.built_after = re.compile(self.names.built_after)
+        self.built_parts = frozenset(self.names.built_parts)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
@@ -743,9 +745,10 @@ class Recognizer:
         """A body's building that the report tracks as built is a Project (启动区图书馆迁建, X中心建设)."""
         out: list[Candidate] = []
         for c in cands:
-            if c.label == "Organization" and c.source == "head":
-                if self.built_after.match(doc.text, doc[c.start : c.end].end_char):
-                    c = Candidate(c.start, c.end, "Project", c.source)
+            if c.label in ("Organization", "Project") and c.source == "head":
+                end = c.end + 1 if c.end < len(doc) and doc.words[c.end] in self.built_parts else c.end
+                if end > c.end or (c.label == "Organization" and self.built_after.match(doc.text, doc.starts[c.end])):
+                    c = Candidate(c.start, end, "Project", c.source)  # 区老年大学迁建: the works is the name
             out.append(c)
         return out
 

@@ -31,6 +31,8 @@ FOUND = [
     ("split ordinal opens an event", "亮相第18届莫斯科电视节。", ("第18届莫斯科电视节", "Event")),
     ("villages listed before a project class", "石湖村、上沙村等城中村改造项目推进。", ("上沙村", "Place")),
     ("event by new head word", "举办临江国际马拉松。", ("临江国际马拉松", "Event")),
+    ("relocation works is the project's name", "启动区图书馆迁建。", ("区图书馆迁建", "Project")),
+    ("road from a guessed word", "以临平街为中心。", ("临平街", "Place")),
 ]
 
 NOT_FOUND = [
