@@ -184,6 +184,8 @@ class NameRules(Strict):
     class_modifiers: list[str]
     built_after: str
     built_parts: list[str]
+    road_section: str
+    road_ends: list[str]
     program_conjunctions: list[str]
     generic_heads: list[str]
     weak_heads: list[str]
@@ -297,6 +299,8 @@ class Recognizer:
         self.class_modifiers = frozenset(self.names.class_modifiers)
         self.built_after = re.compile(self.names.built_after)
         self.built_parts = frozenset(self.names.built_parts)
+        self.road_section = re.compile(self.names.road_section)
+        self.road_ends = frozenset(self.names.road_ends)
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
@@ -752,6 +756,22 @@ class Recognizer:
             out.append(c)
         return out
 
+    def name_parts_after(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
+        """Words after a name that belong to it: a road's section (莫干山路|北段); the party
+        before a Program (党的|群众路线教育实践活动)."""
+        out: list[Candidate] = []
+        starts = {c.start for c in cands}
+        ends = {c.end for c in cands}
+        for c in cands:
+            if c.label == "Place" and c.end < len(doc) and c.end not in starts:
+                if self.road_section.match(doc.words[c.end]) and doc.words[c.end - 1][-1:] in self.road_ends:
+                    c = Candidate(c.start, c.end + 1, c.label, c.source)
+            elif c.label == "Program" and c.start >= 2 and doc.words[c.start - 2 : c.start] == ["党", "的"]:
+                if c.start - 2 not in ends:
+                    c = Candidate(c.start - 2, c.end, c.label, c.source)
+            out.append(c)
+        return out
+
     def merge_places(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """Adjacent division names are one Place: 贵州雷山, 衢州开化 (a county under its province or city)."""
         out: list[Candidate] = []
@@ -783,7 +803,7 @@ class Recognizer:
         found += self.type_words_after(view, self.head_names(view), quoted)
         cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
-        cands = self.merge_places(view, cands)
+        cands = self.merge_places(view, self.name_parts_after(view, cands))
         cands = self.built_facilities(view, cands)
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
