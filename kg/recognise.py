@@ -707,16 +707,21 @@ class Recognizer:
             taken.update(range(c.start, c.end))
         out: list[Candidate] = []
         for c in ents:
-            if c.source != "head" or c.label not in ("Project", "Organization"):
+            if c.source != "head" or c.label not in ("Project", "Organization", "Place"):
                 continue
+            place = c.label == "Place"
+            if place and (self.head_of(doc.words[c.end - 1]) or ("",))[0] not in self.listed_place_heads:
+                continue  # only villages, roads and areas pass their type to the names beside them
+            label: EntityType | None = "Place" if place else None
+            most = 3 if place else 6
             # following siblings
             k = c.end
             while k < len(doc) and doc[k].text in _LIST_SEPARATORS:
                 s = k + 1
                 e = s
-                while e < len(doc) and e not in taken and self.in_name(doc[e]) and e - s < 6:
+                while e < len(doc) and e not in taken and self.in_name(doc[e], label) and e - s < most:
                     e += 1
-                if e == s or not self._sibling_ok(doc[s:e]):
+                if e == s or not self._sibling_ok(doc[s:e], place):
                     break
                 out.append(Candidate(s, e, c.label, "list"))
                 taken.update(range(s, e))
@@ -726,17 +731,36 @@ class Recognizer:
             while k > 0 and doc[k].text in _LIST_SEPARATORS:
                 e = k
                 s = e
-                while s > 0 and (s - 1) not in taken and self.in_name(doc[s - 1]) and e - s < 6:
+                while s > 0 and (s - 1) not in taken and self.in_name(doc[s - 1], label) and e - s < most:
                     s -= 1
-                if e == s or not self._sibling_ok(doc[s:e]):
+                if e == s or not self._sibling_ok(doc[s:e], place):
                     break
                 out.append(Candidate(s, e, c.label, "list"))
                 taken.update(range(s, e))
                 k = s - 1
         return out
 
-    def _sibling_ok(self, span: Part) -> bool:
+    def _sibling_ok(self, span: Part, place: bool = False) -> bool:
+        """A name beside a typed one: a proper noun in it; a place's name may hold a bound
+        morpheme instead (方家|埭), and is short."""
         text = span.text
+        if place:
+            tokens = list(span)
+            own = self.head_of(tokens[-1].text)
+            if own is not None and (len(text) - len(own[0]) < 2 or (len(tokens) == 1 and tokens[0].tag_ == "n")):
+                return False  # 西路, 河桥: a fragment; 度假村: a common word
+            return (
+                2 <= len(text) <= 5
+                and text not in self.generic
+                and all(t.tag_ != "m" for t in tokens)
+                and text[-1] not in "东西南北延"
+                and (
+                    (own is not None and own[1] == "Place" and len(text) - len(own[0]) >= 2)
+                    or self.is_place_name(text)
+                    or (len(text) <= 3 and all(t.tag_ in _KNOWN_NAME_TAGS or t.tag_ in ("nx", "zg") for t in tokens))
+                    or (len(text) <= 3 and tokens[-1].tag_ == "zg")
+                )
+            )
         return (
             2 <= len(text) <= 12
             and text not in self.generic

@@ -33,6 +33,7 @@ FOUND = [
     ("event by new head word", "举办临江国际马拉松。", ("临江国际马拉松", "Event")),
     ("relocation works is the project's name", "启动区图书馆迁建。", ("区图书馆迁建", "Project")),
     ("road from a guessed word", "以临平街为中心。", ("临平街", "Place")),
+    ("names beside a village in a list", "基本完成林家埭、青坞、石塘村拆迁。", ("青坞", "Place")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
