@@ -190,6 +190,7 @@ class NameRules(Strict):
     generic_heads: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
+    body_bases: list[str]
     listed_place_heads: list[str]
     object_stops: list[str]
     class_count: str
@@ -304,6 +305,7 @@ class Recognizer:
         self.generic_heads = frozenset(self.names.generic_heads)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
+        self.body_bases = frozenset(self.names.body_bases)
         self.listed_place_heads = frozenset(self.names.listed_place_heads)
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
@@ -525,7 +527,9 @@ class Recognizer:
             j += 1
         return j
 
-    def head_names(self, doc: Toks) -> list[Candidate]:
+    def head_names(self, doc: Toks, bodies: frozenset[int] = frozenset()) -> list[Candidate]:
+        """Names grown leftwards from a head word. `bodies`: tokens of bodies the lexicon knows
+        (央视, 深交所), which count as proper names."""
         out: list[Candidate] = []
         prefixes = self.prefixes
         text = doc.text
@@ -580,6 +584,7 @@ class Recognizer:
                 and (own == "" or tok.tag_ not in _NAME_TAGS)  # 贫困地区, 商业银行: dictionary words
                 and name_part[0] not in prefixes
                 and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" or t.text in self.place_names for t in doc[j:i])
+                and not any(k in bodies for k in range(j, i))
             ):
                 continue  # 研发中心, 贫困地区: a weak head needs a proper name before it
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
@@ -591,6 +596,8 @@ class Recognizer:
                 not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes
             ):
                 continue
+            if head in self.body_bases and j in bodies:
+                label = "Organization"  # 深交所杭州基地: a body's base is the body's
             if head == "工程" and self.project_works.search(name_part):
                 label = "Project"
             if head.endswith("中心") and name_part[0] in prefixes and len(name_part) > 1:
@@ -772,13 +779,29 @@ class Recognizer:
     def built_facilities(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """A body's building that the report tracks as built is a Project (启动区图书馆迁建, X中心建设)."""
         out: list[Candidate] = []
-        for c in cands:
-            if c.label in ("Organization", "Project") and c.source == "head":
-                end = c.end + 1 if c.end < len(doc) and doc.words[c.end] in self.built_parts else c.end
-                if end > c.end or (c.label == "Organization" and self.built_after.match(doc.text, doc.starts[c.end])):
-                    c = Candidate(c.start, end, "Project", c.source)  # 区老年大学迁建: the works is the name
+        built_next = -1  # where the next Project that a built word follows starts (推进A、B建设)
+        for c in reversed(cands):
+            body = c.label == "Organization" and c.source == "head"
+            chained = c.label in ("Organization", "Project") and c.end + 1 == built_next
+            if chained and doc.words[c.end] in _LIST_SEPARATORS:
+                if body:
+                    c = Candidate(c.start, c.end, "Project", c.source)
+                built_next = c.start
+            elif (
+                c.label in ("Organization", "Project")
+                and c.end < len(doc)
+                and self.built_after.match(doc.text, doc.starts[c.end])
+            ):
+                if body:
+                    c = Candidate(c.start, c.end, "Project", c.source)
+                built_next = c.start
+            else:
+                built_next = -1
+            after = doc.words[c.end] if c.end < len(doc) else ""
+            if c.label == "Project" and c.source == "head" and after in self.built_parts:
+                c = Candidate(c.start, c.end + 1, "Project", c.source)  # 区老年大学迁建: the works is the name
             out.append(c)
-        return out
+        return out[::-1]
 
     def name_parts_after(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
         """Words after a name that belong to it: a road's section (莫干山路|北段); the party
@@ -824,7 +847,8 @@ class Recognizer:
         quoted, not_names = self.quoted_names(view)
         blocked = self.blocked_chars(view, not_names)
         found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.place_lists(view)
-        found += self.type_words_after(view, self.head_names(view), quoted)
+        bodies = frozenset(k for c in lexicon if c.label == "Organization" for k in range(c.start, c.end))
+        found += self.type_words_after(view, self.head_names(view, bodies), quoted)
         cands = self.resolve(view, found + lexicon, blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, self.name_parts_after(view, cands))

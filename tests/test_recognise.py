@@ -34,6 +34,9 @@ FOUND = [
     ("relocation works is the project's name", "启动区图书馆迁建。", ("区图书馆迁建", "Project")),
     ("road from a guessed word", "以临平街为中心。", ("临平街", "Place")),
     ("names beside a village in a list", "基本完成林家埭、青坞、石塘村拆迁。", ("青坞", "Place")),
+    ("a body's base is the body's", "设立上交所临江基地。", ("上交所临江基地", "Organization")),
+    ("bodies listed before a built word are projects", "推进区人民医院、城北活动中心建设。", ("区人民医院", "Project")),
+    ("an ordinal inside a body's name", "推进市第二人民医院迁建。", ("市第二人民医院迁建", "Project")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
