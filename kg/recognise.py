@@ -188,6 +188,7 @@ class NameRules(Strict):
     road_ends: list[str]
     program_conjunctions: list[str]
     generic_heads: list[str]
+    generic_kinds: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
     body_bases: list[str]
@@ -303,6 +304,7 @@ class Recognizer:
         self.road_section = re.compile(self.names.road_section)
         self.road_ends = frozenset(self.names.road_ends)
         self.generic_heads = frozenset(self.names.generic_heads)
+        self.generic_kinds = frozenset(self.names.generic_kinds)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
         self.body_bases = frozenset(self.names.body_bases)
@@ -574,8 +576,7 @@ class Recognizer:
                 continue  # 乡镇80个村 is a count; 中央八项规定 is a name
             if (
                 label in ("Project", "Place", "Organization")
-                and j > 0
-                and (doc.words[j - 1] in self.class_modifiers or doc.words[j - 1][-1:] in ("级", "批", "等"))
+                and self.after_class_modifier(doc, j)
                 and not any(t.tag_ in _NAME_TAGS for t in doc[j:i])
             ):
                 continue  # 省级|旅游风情小镇, 全国|生态文明教育基地: a title or a class, not a named project
@@ -587,6 +588,15 @@ class Recognizer:
                 and not any(k in bodies for k in range(j, i))
             ):
                 continue  # 研发中心, 贫困地区: a weak head needs a proper name before it
+            if head in self.generic_heads and j == i and tok.tag_ in self.generic_name_tags:
+                continue  # 长效机制, 运行机制: one dictionary word
+            if (
+                head in self.generic_heads
+                and own == ""
+                and doc.words[i - 1] in self.generic_kinds
+                and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in doc[j:i])
+            ):
+                continue  # 公共服务|体制|机制, 政府|机构|改革: a kind of mechanism or reform, not a named one
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name
@@ -604,6 +614,17 @@ class Recognizer:
                 label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
             out.append(Candidate(j, i + 1, label, "head"))
         return out
+
+    def after_class_modifier(self, doc: Toks, j: int) -> bool:
+        """A class modifier stands just before token `j`, or before one or two common words there
+        (省级|旅游|风情小镇, 省级|公共|文化服务体系示范区)."""
+        for k in range(j - 1, max(j - 4, -1), -1):
+            word = doc.words[k]
+            if word in self.class_modifiers or word[-1:] in ("级", "批", "等"):
+                return True
+            if doc.tags[k] not in ("n", "vn", "b"):
+                return False
+        return False
 
     def type_words_after(self, doc: Toks, names: list[Candidate], quoted: list[Candidate]) -> list[Candidate]:
         """Drop a head name that only types the quoted name before it (“521”|人才计划, “凤凰行动”|计划)."""
