@@ -385,7 +385,7 @@ class Recognizer:
             label = self.classify_quoted(
                 inner.text,
                 text[max(0, inner.start_char - 20) : inner.start_char - 1],
-                text[inner.end_char + 1 : inner.end_char + 12],
+                text[inner.end_char + 1 : inner.end_char + 30],
                 doc[i].text,
                 common_word=len(inner) == 1
                 and doc[i + 1].tag_ in self.common_word_tags

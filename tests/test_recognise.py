@@ -37,6 +37,8 @@ FOUND = [
     ("a body's base is the body's", "设立上交所临江基地。", ("上交所临江基地", "Organization")),
     ("bodies listed before a built word are projects", "推进区人民医院、城北活动中心建设。", ("区人民医院", "Project")),
     ("an ordinal inside a body's name", "推进市第二人民医院迁建。", ("市第二人民医院迁建", "Project")),
+    ("a national programme by its fixed name", "做好对口支援和东西部扶贫协作。", ("对口支援", "Program")),
+    ("opened quoted name is a built thing", "“临江书房”“运河驿站”等正式投入使用。", ("临江书房", "Project")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
