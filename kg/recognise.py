@@ -256,12 +256,15 @@ def place_names() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def file_patterns() -> tuple[Pattern, ...]:
+    """The patterns of `kg/data/patterns/*.jsonl`: bodies and programs known by name."""
+    return tuple(p for path in sorted((data_dir() / "patterns").glob("*.jsonl")) for p in load_jsonl(path, Pattern))
+
+
 def ruler_patterns() -> list[dict[str, object]]:
     """EntityRuler patterns: pattern files plus the place lexicons."""
-    pats: list[dict[str, object]] = []
-    for path in sorted((data_dir() / "patterns").glob("*.jsonl")):
-        for p in load_jsonl(path, Pattern):
-            pats.append(p.model_dump(exclude_none=True))
+    pats: list[dict[str, object]] = [p.model_dump(exclude_none=True) for p in file_patterns()]
     stop = word_list("short_form_stop.txt")
     for row in divisions():
         pats.append({"label": "Place", "pattern": row["name"]})
@@ -278,6 +281,9 @@ class Recognizer:
     def __init__(self) -> None:
         self.quoted, self.names, excl = _rules()
         self.heads = heads()
+        self.known_programs = frozenset(
+            p.pattern for p in file_patterns() if p.label == "Program" and isinstance(p.pattern, str)
+        )
         self.max_head = max(len(h) for h in self.heads)
         self.head_ends = frozenset(h[-1] for h in self.heads)
         self.name_tags = frozenset(self.names.name_tags)
@@ -473,8 +479,8 @@ class Recognizer:
             if chars + len(prev.text) > self.names.max_chars:
                 break
             if label == "Program" and prev.text in self.names.program_conjunctions and conj_at is None and j < i:
-                if j >= 2 and self.head_of(doc.words[j - 2]) is not None:
-                    break  # 脱贫攻坚|和|乡村振兴: each side has its own head, two names
+                if j >= 2 and (self.head_of(doc.words[j - 2]) is not None or self.known_program_before(doc, j - 1)):
+                    break  # 脱贫攻坚|和|乡村振兴, 对口支援|和|…协作: each side is a name of its own
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
             elif not (
                 self.in_name(prev, label)
@@ -487,6 +493,10 @@ class Recognizer:
         if conj_at is not None and not by_action:
             j = conj_at
         return j, by_action
+
+    def known_program_before(self, doc: Toks, k: int) -> bool:
+        """A Program the lexicon knows ends just before token `k` (对口支援|和)."""
+        return any("".join(doc.words[s:k]) in self.known_programs for s in range(max(0, k - 4), k))
 
     def name_start(self, doc: Toks, i: int, label: EntityType) -> int:
         """Grow leftwards, then drop leading tokens that cannot open a name.
