@@ -518,6 +518,7 @@ class Recognizer:
                     and not (label == "Event" and t.text in self.event_openers)
                 )
                 or t.tag_ in ("w", "c", "p")
+                or (label != "Program" and self.level_word.match(t.text) is not None)  # 省级|示范基地
                 or (t.tag_ == "zg" and t.text not in self.prefixes)  # 每|一个片区: a bound morpheme
                 or (t.tag_ == "m" and not (label == "Event" and self.ordinal.match(t.text)))
                 or t.text in ("(", "（")
@@ -607,6 +608,8 @@ class Recognizer:
                 and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in doc[j:i])
             ):
                 continue  # 公共服务|体制|机制, 政府|机构|改革: a kind of mechanism or reform, not a named one
+            if self.level_word.match(name_part):
+                continue  # 省级试点: a level is no name
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name

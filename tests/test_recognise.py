@@ -39,6 +39,8 @@ FOUND = [
     ("an ordinal inside a body's name", "推进市第二人民医院迁建。", ("市第二人民医院迁建", "Project")),
     ("a national programme by its fixed name", "做好对口支援和东西部扶贫协作。", ("对口支援", "Program")),
     ("opened quoted name is a built thing", "“临江书房”“运河驿站”等正式投入使用。", ("临江书房", "Project")),
+    ("a metro line", "加快建设地铁9号线。", ("地铁9号线", "Project")),
+    ("a pilot zone the region runs", "申报省级金融改革试点区。", ("省级金融改革试点区", "Program")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
@@ -61,6 +63,7 @@ NOT_FOUND = [
     ("a title after a class modifier and common words", "通过省级旅游风情小镇评审。", "风情小镇"),
     ("a ranking", "引进中国500强企业3家。", "中国"),
     ("a committee plenum", "贯彻省、市委全会精神。", "市委"),
+    ("a level is no name", "列入首批省级试点。", "省级试点"),
 ]
 
 
