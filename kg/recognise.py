@@ -191,6 +191,7 @@ class NameRules(Strict):
     generic_kinds: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
+    range_words: list[str]
     body_bases: list[str]
     listed_place_heads: list[str]
     object_stops: list[str]
@@ -484,6 +485,7 @@ class Recognizer:
                 conj_at = j  # 安全生产和消防工作责任制, kept only if an action word opens it
             elif not (
                 self.in_name(prev, label)
+                or self.is_range(doc, j - 1)
                 or (prev.tag_ == "m" and self.numeral.match(prev.text))
                 or (prev.tag_ == "f" and label != "Place" and self.direction.match(prev.text))
             ):
@@ -493,6 +495,15 @@ class Recognizer:
         if conj_at is not None and not by_action:
             j = conj_at
         return j, by_action
+
+    def is_range(self, doc: Toks, k: int) -> bool:
+        """Token `k` joins two numbers in a name (1|至|7号地块)."""
+        return (
+            doc.words[k] in self.names.range_words
+            and 0 < k < len(doc) - 1
+            and doc.tags[k - 1] == "m"
+            and doc.tags[k + 1] == "m"
+        )
 
     def known_program_before(self, doc: Toks, k: int) -> bool:
         """A Program the lexicon knows ends just before token `k` (对口支援|和)."""
@@ -663,7 +674,12 @@ class Recognizer:
             e = k
             while e > 0:
                 s = e
-                while s > 0 and not self.is_action(doc[s - 1]) and self.in_name(doc[s - 1]) and e - s < 6:
+                while (
+                    s > 0
+                    and not self.is_action(doc[s - 1])
+                    and (self.in_name(doc[s - 1]) or self.is_range(doc, s - 1))
+                    and e - s < 7
+                ):
                     s -= 1
                 place = label == "Place" and self.is_place_name(doc[s:e].text)
                 while not place and s < e and (doc[s].text in self.generic or doc[s].tag_ in ("m", "v", "d", "ad")):

@@ -41,6 +41,7 @@ FOUND = [
     ("opened quoted name is a built thing", "“临江书房”“运河驿站”等正式投入使用。", ("临江书房", "Project")),
     ("a metro line", "加快建设地铁9号线。", ("地铁9号线", "Project")),
     ("a pilot zone the region runs", "申报省级金融改革试点区。", ("省级金融改革试点区", "Program")),
+    ("a range of plot numbers", "临江1至5号地块完成出让。", ("临江1至5号地块", "Project")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
