@@ -156,6 +156,7 @@ class QuotedRules(Strict):
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
+    title_list_after: str
     event_before: str
     common_word_tags: list[str]
 
@@ -335,6 +336,7 @@ class Recognizer:
         self.code_time = re.compile(q.code_name_time_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
+        self.title_list = re.compile(q.title_list_after)
         self.event_before = re.compile(q.event_before)
         self.common_word_tags = frozenset(q.common_word_tags)
         self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
@@ -432,6 +434,8 @@ class Recognizer:
         if common_word and typed_after is None:
             return None
         head = self.head_of(inner)
+        if head is not None and head[1] in ("Organization", "Place") and self.title_list.match(after):
+            return None
         if head is not None and len(head[0]) == 1:
             head = None  # one character is too weak a head inside quotes (“一带一路” is no road)
         if head is not None and len(inner) > len(head[0]) and head[1] in ("Organization", "Project", "Event"):
