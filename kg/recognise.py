@@ -197,6 +197,7 @@ class NameRules(Strict):
     listed_place_heads: list[str]
     object_stops: list[str]
     class_count: str
+    count_before: str
     level_word: str
     list_class_gap: str
     list_classes: list[TypedPattern]
@@ -320,6 +321,7 @@ class Recognizer:
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
+        self.count_before = re.compile(self.names.count_before)
         self.level_word = re.compile(self.names.level_word)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
         self.list_class = re.compile(
@@ -625,6 +627,10 @@ class Recognizer:
                 continue  # 公共服务|体制|机制, 政府|机构|改革: a kind of mechanism or reform, not a named one
             if self.level_word.match(name_part):
                 continue  # 省级试点: a level is no name
+            if self.count_before.search(text, max(0, doc.starts[j] - 12), doc.starts[j]) and not any(
+                t.tag_ in _NAME_TAGS for t in doc[j:i]
+            ):
+                continue  # 18公里|河道整治工程, 3个|社区服务中心: a quantity of a class
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name

@@ -65,6 +65,7 @@ NOT_FOUND = [
     ("a ranking", "引进中国500强企业3家。", "中国"),
     ("a committee plenum", "贯彻省、市委全会精神。", "市委"),
     ("a level is no name", "列入首批省级试点。", "省级试点"),
+    ("a quantity of a class", "新建3个社区服务中心。", "社区服务中心"),
     ("a class of zones", "打造人工智能产业集聚区。", "集聚区"),
     ("a maxim in quotes", "践行“发展才是硬道理”。", "硬道理"),
     ("problems in quotes", "缓解“看病难、办证难”。", "看病难"),
