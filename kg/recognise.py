@@ -197,6 +197,8 @@ class NameRules(Strict):
     listed_place_heads: list[str]
     object_stops: list[str]
     class_count: str
+    title_before: str
+    title_after: str
     count_before: str
     level_word: str
     list_class_gap: str
@@ -321,6 +323,8 @@ class Recognizer:
         self.object_stops = frozenset(self.names.object_stops)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
+        self.title_before = re.compile(self.names.title_before)
+        self.title_after = re.compile(self.names.title_after)
         self.count_before = re.compile(self.names.count_before)
         self.level_word = re.compile(self.names.level_word)
         self.list_classes: dict[str, EntityType] = {c.pattern: c.type for c in self.names.list_classes}
@@ -501,6 +505,21 @@ class Recognizer:
         if conj_at is not None and not by_action:
             j = conj_at
         return j, by_action
+
+    def not_titles(self, doc: Toks, cands: list[Candidate]) -> list[Candidate]:
+        """Drop places and projects a report names as an honour: after 被命名为/评为 (被命名为全国|
+        生态文明教育基地), or before 先进区/评审 (批发零售改造提升|先进区). Bodies there award it."""
+        text = doc.text
+        out: list[Candidate] = []
+        for c in cands:
+            start = doc.starts[c.start]
+            end = doc.starts[c.end] if c.end < len(doc) else len(text)
+            if c.source != "quoted" and c.label in ("Place", "Project") and (
+                self.title_before.search(text, max(0, start - 12), start) or self.title_after.match(text, end)
+            ):
+                continue
+            out.append(c)
+        return out
 
     def is_range(self, doc: Toks, k: int) -> bool:
         """Token `k` joins two numbers in a name (1|至|7号地块)."""
@@ -909,7 +928,7 @@ class Recognizer:
         found = quoted + self.listed_names(view) + self.branded_places(view, lexicon) + self.place_lists(view)
         bodies = frozenset(k for c in lexicon if c.label == "Organization" for k in range(c.start, c.end))
         found += self.type_words_after(view, self.head_names(view, bodies), quoted)
-        cands = self.resolve(view, found + lexicon, blocked)
+        cands = self.resolve(view, self.not_titles(view, found + lexicon), blocked)
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, self.name_parts_after(view, cands))
         cands = self.built_facilities(view, cands)

@@ -42,6 +42,7 @@ FOUND = [
     ("a metro line", "加快建设地铁9号线。", ("地铁9号线", "Project")),
     ("a pilot zone the region runs", "申报省级金融改革试点区。", ("省级金融改革试点区", "Program")),
     ("a range of plot numbers", "临江1至5号地块完成出让。", ("临江1至5号地块", "Project")),
+    ("a body that awards a title", "荣获省政府授予的称号。", ("省政府", "Organization")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
@@ -65,6 +66,8 @@ NOT_FOUND = [
     ("a ranking", "引进中国500强企业3家。", "中国"),
     ("a committee plenum", "贯彻省、市委全会精神。", "市委"),
     ("a level is no name", "列入首批省级试点。", "省级试点"),
+    ("a title after 被命名为", "临江公园被命名为全国科普教育基地。", "科普教育基地"),
+    ("the topic of a title before 先进区", "荣获全省河道整治提升先进区。", "河道整治提升"),
     ("a quantity of a class", "新建3个社区服务中心。", "社区服务中心"),
     ("a class of zones", "打造人工智能产业集聚区。", "集聚区"),
     ("a maxim in quotes", "践行“发展才是硬道理”。", "硬道理"),
