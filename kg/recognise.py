@@ -193,6 +193,7 @@ class NameRules(Strict):
     weak_heads: list[str]
     proper_heads: list[str]
     range_words: list[str]
+    function_chars: str
     body_bases: list[str]
     listed_place_heads: list[str]
     object_stops: list[str]
@@ -574,6 +575,15 @@ class Recognizer:
             if not drop:
                 break
             j += 1
+        if (
+            0 < j <= i
+            and doc.tags[j] == "nx"
+            and len(doc.words[j - 1]) == 1
+            and doc.words[j - 1] not in self.names.function_chars
+            and doc.tags[j - 1] not in ("w", "_SP", "m", "p", "c", "u", "uj", "ul", "uv", "uz", "r", "v")
+            and (j == 1 or doc.tags[j - 2] in ("w", "_SP") or self.is_action(doc[j - 2]))
+        ):
+            j -= 1  # ，凡|尔顿酒店: the segmenter took the name's first character for a word
         return j
 
     def head_names(self, doc: Toks, bodies: frozenset[int] = frozenset()) -> list[Candidate]:

@@ -43,6 +43,7 @@ FOUND = [
     ("a pilot zone the region runs", "申报省级金融改革试点区。", ("省级金融改革试点区", "Program")),
     ("a range of plot numbers", "临江1至5号地块完成出让。", ("临江1至5号地块", "Project")),
     ("a body that awards a title", "荣获省政府授予的称号。", ("省政府", "Organization")),
+    ("a name's first character split off by the segmenter", "，后沙浦河成功创建。", ("后沙浦河", "Place")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
