@@ -192,6 +192,7 @@ class NameRules(Strict):
     generic_kinds: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
+    naming_heads: list[str]
     range_words: list[str]
     function_chars: str
     body_bases: list[str]
@@ -319,6 +320,7 @@ class Recognizer:
         self.generic_kinds = frozenset(self.names.generic_kinds)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
+        self.naming_heads = frozenset(self.names.naming_heads)
         self.body_bases = frozenset(self.names.body_bases)
         self.listed_place_heads = frozenset(self.names.listed_place_heads)
         self.object_stops = frozenset(self.names.object_stops)
@@ -666,7 +668,10 @@ class Recognizer:
             if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
-                not own and all(t.text in self.generic for t in doc[j:i]) and name_part[0] not in prefixes
+                not own
+                and all(t.text in self.generic for t in doc[j:i])
+                and name_part[0] not in prefixes
+                and head not in self.naming_heads  # 项目建设|竞赛年: the head names it
             ):
                 continue
             if head in self.body_bases and j in bodies:
