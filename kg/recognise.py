@@ -665,7 +665,12 @@ class Recognizer:
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name
-            if head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags:
+            if (
+                head in self.generic_heads
+                and i - j <= 2
+                and not own
+                and all(t in self.generic_name_tags for t in doc.tags[j:i])
+            ) or (head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags):
                 continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
                 not own

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -98,27 +98,29 @@ class JiebaTokenizer:
                 self.jieba.add_word(word, tag=None)
                 self.tags[word] = tag
 
-    def _tokens(self, text: str) -> Iterator[tuple[str, int]]:
-        """jieba's words, with guessed words that join a name's last character to the next
-        word split apart again (大关|路为|轴心 → 大关|路|为|轴心)."""
-        known = self.tags
-        for word, start, _ in self.jieba.tokenize(text, HMM=True):
-            m = self.split_guessed(word) if word not in known else None
-            if m is None:
-                yield word, start
-            else:
-                yield word[: m.end(1)], start
-                yield word[m.end(1) :], start + m.end(1)
-
     def __call__(self, text: str) -> Doc:
         words: list[str] = []
         tags: list[str] = []
         starts: list[int] = []
         get = self.tags.get
         number = _NUMBER.match
-        for word, start in self._tokens(text):
+        split = self.split_guessed
+        start = 0
+        for word in self.jieba.cut(text, HMM=True):
+            tag = get(word)
+            if tag is None and (m := split(word)) is not None:
+                # a guessed word that glued a name's last character to the next word
+                # (大关|路为|轴心): give the character back, so that the head word stands alone
+                cut = m.end(1)
+                for part in (word[:cut], word[cut:]):
+                    words.append(part)
+                    starts.append(start)
+                    tags.append(get(part, "nx"))
+                    start += len(part)
+                continue
             words.append(word)
             starts.append(start)
+            start += len(word)
             if word.isspace():
                 tags.append("_SP")
             elif not any(ch.isalnum() for ch in word):
@@ -126,7 +128,7 @@ class JiebaTokenizer:
             elif number(word):
                 tags.append("m")
             else:
-                tags.append(get(word, "nx"))
+                tags.append(tag or "nx")
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
         if "".join(words) != text:
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")

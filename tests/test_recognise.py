@@ -66,6 +66,7 @@ NOT_FOUND = [
     ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
     ("a generic fair needs a name", "举办现场招聘会。", "招聘会"),
     ("one dictionary word with a generic head", "建立长效机制。", "长效机制"),
+    ("two common words before a generic head", "完善风险控制机制。", "风险控制机制"),
     ("a kind of mechanism", "创新公共服务体制机制。", "体制机制"),
     ("a title after a class modifier and common words", "通过省级旅游风情小镇评审。", "风情小镇"),
     ("a ranking", "引进中国500强企业3家。", "中国"),
