@@ -48,6 +48,7 @@ FOUND = [
     ("a World Heritage bid", "紧抓良渚申遗契机。", ("良渚申遗", "Program")),
     ("a named passage", "加快临港东通道建设。", ("临港东通道", "Project")),
     ("a quoted service starting with 零", "推行“零跑腿服务”。", ("零跑腿服务", "Program")),
+    ("a brand name ending in 国际", "竣工星河国际、丰元大厦。", ("星河国际", "Project")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
@@ -67,6 +68,9 @@ NOT_FOUND = [
     ("a generic fair needs a name", "举办现场招聘会。", "招聘会"),
     ("one dictionary word with a generic head", "建立长效机制。", "长效机制"),
     ("two common words before a generic head", "完善风险控制机制。", "风险控制机制"),
+    ("国际 qualifying the next word", "营商环境国际化水平提升。", "国际"),
+    ("China as an attribute", "推进中国特色大国外交。", "中国"),
+    ("a generic trade fair", "举办银企洽谈会。", "洽谈会"),
     ("a kind of mechanism", "创新公共服务体制机制。", "体制机制"),
     ("a title after a class modifier and common words", "通过省级旅游风情小镇评审。", "风情小镇"),
     ("a ranking", "引进中国500强企业3家。", "中国"),
