@@ -70,7 +70,7 @@ NOT_FOUND = [
     ("two common words before a generic head", "完善风险控制机制。", "风险控制机制"),
     ("国际 qualifying the next word", "营商环境国际化水平提升。", "国际"),
     ("China as an attribute", "推进中国特色大国外交。", "中国"),
-    ("a generic trade fair", "举办银企洽谈会。", "洽谈会"),
+    ("a generic trade fair", "举办经贸洽谈会。", "洽谈会"),
     ("a kind of mechanism", "创新公共服务体制机制。", "体制机制"),
     ("a title after a class modifier and common words", "通过省级旅游风情小镇评审。", "风情小镇"),
     ("a ranking", "引进中国500强企业3家。", "中国"),
