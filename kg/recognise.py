@@ -34,6 +34,7 @@ ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Pro
 
 _OPEN_CLOSE = {"“": "”", "《": "》", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _LIST_SEPARATORS = {"、"}
+_QUOTED_RUN = re.compile("^(“[^”]{1,30}”)+")
 _NAME_TAGS = {"nx", "nr", "nz", "ns", "nrt", "nrfg", "eng"}
 # names the dictionary knows (not words the segmenter guessed, which may be cut wrongly: 和容|贾路)
 _KNOWN_NAME_TAGS = {"nr", "nz", "ns", "nrt", "nrfg"}
@@ -436,6 +437,9 @@ class Recognizer:
         if any(rx.search(inner) for rx in self.reject_inside):
             return None
         typed_after = next((label for label, rx in self.after_types if rx.match(after)), None)
+        # what follows a run of quoted names types them all (“40”“50”人员, “甲”“乙”等投入使用)
+        after = _QUOTED_RUN.sub("", after, count=1)
+        typed_after = typed_after or next((label for label, rx in self.after_types if rx.match(after)), None)
         if typed_after is None and (
             any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
         ):

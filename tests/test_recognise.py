@@ -81,6 +81,8 @@ NOT_FOUND = [
     ("a quantity of a class", "新建3个社区服务中心。", "社区服务中心"),
     ("a generic passage", "开辟重大项目绿色通道。", "绿色通道"),
     ("an outcome slogan starting with 零", "实现“零发生”。", "零发生"),
+    ("a counted formula in quotes", "坚持“两个毫不动摇”。", "两个毫不动摇"),
+    ("a run of quoted words before a common noun", "关心“40”“50”人员就业。", "40"),
     ("a class of zones", "打造人工智能产业集聚区。", "集聚区"),
     ("a maxim in quotes", "践行“发展才是硬道理”。", "硬道理"),
     ("problems in quotes", "缓解“看病难、办证难”。", "看病难"),
