@@ -432,14 +432,17 @@ class Recognizer:
         q = self.quoted
         if len(inner) > q.max_length or inner in self.generic:
             return None
-        if self.code_name.match(inner):
-            return None if self.code_time.match(after) else "Program"
-        if any(rx.search(inner) for rx in self.reject_inside):
-            return None
         typed_after = next((label for label, rx in self.after_types if rx.match(after)), None)
         # what follows a run of quoted names types them all (“40”“50”人员, “甲”“乙”等投入使用)
         after = _QUOTED_RUN.sub("", after, count=1)
         typed_after = typed_after or next((label for label, rx in self.after_types if rx.match(after)), None)
+        if self.code_name.match(inner):
+            qualifies = typed_after is None and any(rx.match(after) for rx in self.reject_after)
+            if qualifies or self.code_time.match(after):
+                return None  # “十四五”时期; “4050”人员
+            return "Program"
+        if any(rx.search(inner) for rx in self.reject_inside):
+            return None
         if typed_after is None and (
             any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
         ):
