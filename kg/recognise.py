@@ -3,13 +3,16 @@
 Three sources, all driven by data files in `kg/data/`:
 
 * an EntityRuler over lexicons (administrative divisions, countries, bodies
-  known by their short names);
+  known by their short names, programmes known nationwide by a fixed name);
 * quoted names (“…”, 《…》), typed by what follows them (`rules/quoted.yaml`);
 * names grown leftwards from a head word (`lexicons/heads.tsv`, `rules/names.yaml`).
 
-Coordinated lists pass a type to their unnamed siblings (丰元大厦、天行国际),
-exclusions (`rules/exclusions.yaml`) remove formulas and role nouns, and the
-longest span wins where candidates overlap. The result is `doc.ents`.
+Coordinated lists pass a type to their unnamed siblings (丰元大厦、天行国际; 林家埭、
+石塘村), names listed before 等 + a class noun take the class's type, titles and
+generic phrases are dropped (省级|风情小镇, 风险控制机制), exclusions
+(`rules/exclusions.yaml`) remove formulas and role nouns, and the longest span wins
+where candidates overlap. Words after a name that belong to it are added last
+(区老年大学|迁建, 临江路|北段). The result is `doc.ents`.
 """
 
 from __future__ import annotations
