@@ -66,6 +66,7 @@ class SegmentRules(Strict):
     """`rules/segment.yaml`: corrections to jieba's guessed (out-of-dictionary) words."""
 
     split_guessed: str
+    units_after_number: str
 
     @field_validator("split_guessed")
     @classmethod
@@ -92,7 +93,9 @@ class JiebaTokenizer:
         self.jieba = jieba.Tokenizer()
         self.jieba.initialize()
         self.tags = dict(dictionary_tags())
-        self.split_guessed = re.compile(segment_rules().split_guessed).match
+        rules = segment_rules()
+        self.split_guessed = re.compile(rules.split_guessed).match
+        self.units_after_number = frozenset(rules.units_after_number)
         for word, tag in [*user_words(), *extra_words]:
             if word:
                 self.jieba.add_word(word, tag=None)
@@ -106,12 +109,16 @@ class JiebaTokenizer:
         number = _NUMBER.match
         split = self.split_guessed
         start = 0
+        units = self.units_after_number
         for word in self.jieba.cut(text, HMM=True):
             tag = get(word)
-            if tag is None and (m := split(word)) is not None:
+            m = split(word) if tag is None else None
+            after_number = tag is None and len(word) > 1 and word[0] in units and bool(tags) and tags[-1] == "m"
+            if m is not None or after_number:
                 # a guessed word that glued a name's last character to the next word
-                # (大关|路为|轴心): give the character back, so that the head word stands alone
-                cut = m.end(1)
+                # (大关|路为|轴心), or a number's unit to a name (2023|年云|计算中心): split it,
+                # so that the head word or the name stands alone
+                cut = m.end(1) if m is not None else 1
                 for part in (word[:cut], word[cut:]):
                     words.append(part)
                     starts.append(start)

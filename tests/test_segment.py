@@ -43,3 +43,9 @@ def test_guessed_words_give_a_road_or_river_its_last_character(text: str, word: 
     doc = nlp()(text)
     assert word in [t.text for t in doc]
     assert doc.text == text
+
+
+def test_a_unit_glued_to_a_name_goes_back_to_its_number() -> None:
+    doc = nlp()("2023年云计算中心投用")
+    assert [t.text for t in doc][:2] == ["2023", "年"]
+    assert doc.text == "2023年云计算中心投用"
