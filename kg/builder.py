@@ -9,6 +9,7 @@ the number of workers, and quad formats are written as a stream (memory stays fl
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -28,9 +29,9 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError, NothingBuilt
-from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_quads, serialise
+from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_nquads, serialise
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
-from kg.pipeline import extract, extract_report
+from kg.pipeline import extract, extract_report, nlp
 from kg.vocab import KG, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -115,11 +116,10 @@ def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | 
             f"internal error ({type(exc).__name__}: {exc}); this is a bug in kg, please report it",
             traceback.format_exc(),
         )
-    quads = report_quads(ex)
-    data = ox.serialize(quads, None, ox.RdfFormat.N_QUADS) or b""
+    data = report_nquads(ex)
     r = ex.report
     return ReportGraph(
-        str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data, tuple(r.warnings)
+        str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), data.count(b"\n"), data, tuple(r.warnings)
     )
 
 
@@ -147,18 +147,43 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def load_shared() -> None:
+    """Build what extracting any report needs (spaCy pipeline, jieba dictionary, fact rules) once.
+
+    Called before worker processes fork, so that every worker inherits it instead of
+    building its own; then the objects are frozen out of the garbage collector's reach
+    (`gc.freeze`): they live as long as the process, and a collection that walked them
+    would both cost time and copy the pages the forked workers share.
+    """
+    from kg.indicators import shipped_rules as indicator_rules
+    from kg.milestones import shipped_rules as milestone_rules
+    from kg.relations import shipped_rules as relation_rules
+
+    nlp()
+    relation_rules()
+    milestone_rules()
+    indicator_rules()
+    gc.freeze()
+
+
 def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = None) -> Iterator[Outcome]:
     """Extract each report of `paths`, yielding outcomes in the order of `paths`.
 
-    With `workers` > 1, reports are extracted in that many worker processes, each building
-    its spaCy pipeline once; at most a few reports per worker wait in memory at a time.
+    With `workers` > 1, reports are extracted in that many worker processes; forked workers
+    inherit the pipeline built here (:func:`load_shared`), others build their own once. At
+    most a few reports per worker wait in memory at a time.
     """
-    if workers <= 1 or len(paths) <= 1:
+    if not paths:
+        return
+    context = _pool_context() if workers > 1 and len(paths) > 1 else None
+    if context is None or context.get_start_method() == "fork":
+        load_shared()
+    if context is None:
         for p in paths:
             yield extract_graph(p, None, max_bytes)
         return
     window = workers * 4
-    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=context) as pool:
         pending: deque[Future[Outcome]] = deque()
         it = iter(paths)
         for p in it:
