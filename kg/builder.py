@@ -159,11 +159,17 @@ def load_shared() -> None:
     from kg.milestones import shipped_rules as milestone_rules
     from kg.relations import shipped_rules as relation_rules
 
-    nlp()
-    relation_rules()
-    milestone_rules()
-    indicator_rules()
-    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()  # nothing built here is garbage; collections would only walk it
+    try:
+        nlp()
+        relation_rules()
+        milestone_rules()
+        indicator_rules()
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = None) -> Iterator[Outcome]:
