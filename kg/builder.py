@@ -47,6 +47,8 @@ class BuildSummary:
     quads: int = 0
     seconds: float = 0.0
     unchanged: int = 0
+    pruned: int = 0
+    """Report graphs removed from the store (with `prune`) because their file is no longer among the inputs."""
     workers: int = 1
     skipped: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -221,6 +223,7 @@ def build(
     force: bool = False,
     extractor: Extractor | None = None,
     max_bytes: int | None = None,
+    prune: bool = False,
 ) -> BuildSummary:
     """Build the graph of the reports under `paths` into `out` (format from its extension) and/or `store`.
 
@@ -231,9 +234,13 @@ def build(
     whose file is unchanged since it was stored (same SHA-256) is not extracted again,
     unless `force` or `out` is given (the file needs every report). `extractor` replaces
     the local worker pool (see :mod:`kg.distributed`). Files over `max_bytes` are skipped.
+    With `prune`, the store keeps only the reports of `paths`: the graph of a report whose
+    file is no longer among them (deleted, moved, renamed) is removed.
     """
     if out is None and store is None:
         raise KgError("nothing to build into; give an output file (--out) and/or a store folder (--store)")
+    if prune and store is None:
+        raise KgError("--prune removes reports from a store; give the store folder with --store")
     out = Path(out) if out is not None else None
     if out is not None:
         format_for(out)
@@ -284,6 +291,8 @@ def build(
         if summary.reports == 0 and (out is not None or summary.unchanged == 0):
             raise NothingBuilt(summary.skipped)
     if db is not None:
+        if prune:
+            summary.pruned = prune_store(db, {report_id_for(p) for p in ordered})
         db.flush()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -307,6 +316,22 @@ def write_graphs(graphs: Iterable[ReportGraph], f: IO[bytes], fmt: ox.RdfFormat)
     triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
     f.write(serialise((ox.Quad(t.subject, t.predicate, t.object) for t in triples), fmt))
     return len(triples)
+
+
+def prune_store(db: ox.Store, keep: set[str]) -> int:
+    """Remove every report graph whose report id is not in `keep`; returns how many were removed.
+
+    Only kg's report graphs (`…/id/graph/ID`) are touched: other graphs a user loaded stay.
+    """
+    prefix = graph_iri("")
+    gone = [
+        g
+        for g in db.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix) and g.value[len(prefix) :] not in keep
+    ]
+    for g in gone:
+        db.remove_graph(g)
+    return len(gone)
 
 
 def _replace_graph(db: ox.Store, g: ReportGraph) -> None:
