@@ -153,6 +153,17 @@ def test_timeout() -> None:
         run_query(_slow_store(), "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d }", timeout=0.001)
 
 
+def test_a_timed_out_query_stops_reading_its_results() -> None:
+    """Past its timeout, a query that streams results ends at its next result instead of running on."""
+    before = {t for t in threading.enumerate() if t.name == "kg-query"}
+    with pytest.raises(QueryError, match="timed out"):
+        run_query(_slow_store(), "SELECT ?a WHERE { ?a ?p ?b . ?c ?q ?d }", timeout=0.2)
+    left = [t for t in threading.enumerate() if t.name == "kg-query" and t not in before]
+    for t in left:
+        t.join(3)
+    assert not any(t.is_alive() for t in left)
+
+
 LIMITS = [(None, 2000, False), (10, 10, True), (2000, 2000, False), (0, 0, True)]
 
 
