@@ -214,10 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     big = work / f"corpus-{args.factor}x"
     big.mkdir(exist_ok=True)
     big_chars = replicate(args.corpus, args.factor, big)
-    steps[f"build_{args.factor}x"] = run([*kg, "build", str(big), "-o", str(work / f"{args.factor}x.nq")])
+    # Names of their own, so that --factor 1 does not overwrite the 1x steps' files.
+    big_step, big_nq = f"build_replicated_{args.factor}x", work / f"replicated-{args.factor}x.nq"
+    steps[big_step] = run([*kg, "build", str(big), "-o", str(big_nq)])
     shutil.rmtree(big)
     for name, step in steps.items():
-        n = big_chars if name.startswith(f"build_{args.factor}x") else chars
+        n = big_chars if name == big_step else chars
         w = 1 if name.endswith("workers1") or name == "jieba" else cores
         if name.startswith(("build", "store_1x_first")) and name != "warm_up":
             step["chars_per_s_per_core"] = round(n / cast(float, step["seconds"]) / w)
@@ -228,12 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         cast(float, steps["build_1x"]["seconds"]) / cast(float, steps["jieba"]["seconds"]), 2
     )
     report["factor"] = args.factor
-    report["estimated_100x_build_s"] = round(cast(float, steps[f"build_{args.factor}x"]["seconds"]) * 100 / args.factor)
+    report["estimated_100x_build_s"] = round(cast(float, steps[big_step]["seconds"]) * 100 / args.factor)
     report["factor_chars"] = big_chars
     memory = args.memory if args.memory is not None else args.factor <= 20
-    report["query_store"] = query_latencies(
-        work / f"{args.factor}x.nq", work / f"store-{args.factor}x", args.repeat, memory
-    )
+    report["query_store"] = query_latencies(big_nq, work / f"store-replicated-{args.factor}x", args.repeat, memory)
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -278,10 +278,11 @@ def table(report: dict[str, object]) -> str:
     for name, r in q["queries"].items():
         m = mem.get(name, {})
         lines.append(f"| {name} | {r['median_ms']} | {r['max_ms']} | {m.get('median_ms', '')} | {r['rows']} |")
+    lines.append("")
     for label, group in (("on disk", q["queries"]), ("in memory", mem)):
         if group:
             median = statistics.median(r["median_ms"] for r in group.values())
-            lines.append(f"\nMedian over the saved queries, {label}: {median:.0f} ms")
+            lines.append(f"Median over the saved queries, {label}: {median:.0f} ms.")
     return "\n".join(lines) + "\n"
 
 
