@@ -153,23 +153,20 @@ def load_shared() -> None:
     """Build what extracting any report needs (spaCy pipeline, jieba dictionary, fact rules) once.
 
     Called before worker processes fork, so that every worker inherits it instead of
-    building its own; then the objects are frozen out of the garbage collector's reach
-    (`gc.freeze`): they live as long as the process, and a collection that walked them
-    would both cost time and copy the pages the forked workers share.
+    building its own. Collections are off meanwhile: nothing built here is garbage.
     """
     from kg.indicators import shipped_rules as indicator_rules
     from kg.milestones import shipped_rules as milestone_rules
     from kg.relations import shipped_rules as relation_rules
 
     enabled = gc.isenabled()
-    gc.disable()  # nothing built here is garbage; collections would only walk it
+    gc.disable()
     try:
         nlp()
         relation_rules()
         milestone_rules()
         indicator_rules()
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -184,12 +181,29 @@ def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = 
     if not paths:
         return
     context = _pool_context() if workers > 1 and len(paths) > 1 else None
-    if context is None or context.get_start_method() == "fork":
-        load_shared()
     if context is None:
+        load_shared()
         for p in paths:
             yield extract_graph(p, None, max_bytes)
         return
+    forked = context.get_start_method() == "fork"
+    if forked:
+        load_shared()
+        # While the workers fork, everything this process holds is kept out of the collector's
+        # reach: a collection in a worker would walk the inherited pipeline, costing time and
+        # copying the pages the workers share. This process takes them back once they are done.
+        gc.freeze()
+    try:
+        yield from _pooled(paths, workers, max_bytes, context)
+    finally:
+        if forked:
+            gc.unfreeze()
+
+
+def _pooled(
+    paths: list[Path], workers: int, max_bytes: int | None, context: multiprocessing.context.BaseContext
+) -> Iterator[Outcome]:
+    """Extract `paths` in a pool of `workers` processes, at most four reports per worker in flight."""
     window = workers * 4
     with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=context) as pool:
         pending: deque[Future[Outcome]] = deque()
