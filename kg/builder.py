@@ -9,6 +9,7 @@ the number of workers, and quad formats are written as a stream (memory stays fl
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -28,9 +29,9 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError, NothingBuilt
-from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_quads, serialise
+from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_nquads, serialise
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
-from kg.pipeline import extract, extract_report
+from kg.pipeline import extract, extract_report, nlp
 from kg.vocab import KG, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class BuildSummary:
     quads: int = 0
     seconds: float = 0.0
     unchanged: int = 0
+    pruned: int = 0
+    """Report graphs removed from the store (with `prune`) because their file is no longer among the inputs."""
     workers: int = 1
     skipped: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -115,11 +118,10 @@ def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | 
             f"internal error ({type(exc).__name__}: {exc}); this is a bug in kg, please report it",
             traceback.format_exc(),
         )
-    quads = report_quads(ex)
-    data = ox.serialize(quads, None, ox.RdfFormat.N_QUADS) or b""
+    data = report_nquads(ex)
     r = ex.report
     return ReportGraph(
-        str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), len(quads), data, tuple(r.warnings)
+        str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), data.count(b"\n"), data, tuple(r.warnings)
     )
 
 
@@ -147,18 +149,63 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def load_shared() -> None:
+    """Build what extracting any report needs (spaCy pipeline, jieba dictionary, fact rules) once.
+
+    Called before worker processes fork, so that every worker inherits it instead of
+    building its own. Collections are off meanwhile: nothing built here is garbage.
+    """
+    from kg.indicators import shipped_rules as indicator_rules
+    from kg.milestones import shipped_rules as milestone_rules
+    from kg.relations import shipped_rules as relation_rules
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        nlp()
+        relation_rules()
+        milestone_rules()
+        indicator_rules()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = None) -> Iterator[Outcome]:
     """Extract each report of `paths`, yielding outcomes in the order of `paths`.
 
-    With `workers` > 1, reports are extracted in that many worker processes, each building
-    its spaCy pipeline once; at most a few reports per worker wait in memory at a time.
+    With `workers` > 1, reports are extracted in that many worker processes; forked workers
+    inherit the pipeline built here (:func:`load_shared`), others build their own once. At
+    most a few reports per worker wait in memory at a time.
     """
-    if workers <= 1 or len(paths) <= 1:
+    if not paths:
+        return
+    context = _pool_context() if workers > 1 and len(paths) > 1 else None
+    if context is None:
+        load_shared()
         for p in paths:
             yield extract_graph(p, None, max_bytes)
         return
+    forked = context.get_start_method() == "fork"
+    if forked:
+        load_shared()
+        # While the workers fork, everything this process holds is kept out of the collector's
+        # reach: a collection in a worker would walk the inherited pipeline, costing time and
+        # copying the pages the workers share. This process takes them back once they are done.
+        gc.freeze()
+    try:
+        yield from _pooled(paths, workers, max_bytes, context)
+    finally:
+        if forked:
+            gc.unfreeze()
+
+
+def _pooled(
+    paths: list[Path], workers: int, max_bytes: int | None, context: multiprocessing.context.BaseContext
+) -> Iterator[Outcome]:
+    """Extract `paths` in a pool of `workers` processes, at most four reports per worker in flight."""
     window = workers * 4
-    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=context) as pool:
         pending: deque[Future[Outcome]] = deque()
         it = iter(paths)
         for p in it:
@@ -190,6 +237,7 @@ def build(
     force: bool = False,
     extractor: Extractor | None = None,
     max_bytes: int | None = None,
+    prune: bool = False,
 ) -> BuildSummary:
     """Build the graph of the reports under `paths` into `out` (format from its extension) and/or `store`.
 
@@ -200,9 +248,13 @@ def build(
     whose file is unchanged since it was stored (same SHA-256) is not extracted again,
     unless `force` or `out` is given (the file needs every report). `extractor` replaces
     the local worker pool (see :mod:`kg.distributed`). Files over `max_bytes` are skipped.
+    With `prune`, the store keeps only the reports of `paths`: the graph of a report whose
+    file is no longer among them (deleted, moved, renamed) is removed.
     """
     if out is None and store is None:
         raise KgError("nothing to build into; give an output file (--out) and/or a store folder (--store)")
+    if prune and store is None:
+        raise KgError("--prune removes reports from a store; give the store folder with --store")
     out = Path(out) if out is not None else None
     if out is not None:
         format_for(out)
@@ -253,6 +305,8 @@ def build(
         if summary.reports == 0 and (out is not None or summary.unchanged == 0):
             raise NothingBuilt(summary.skipped)
     if db is not None:
+        if prune:
+            summary.pruned = prune_store(db, {report_id_for(p) for p in ordered})
         db.flush()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -276,6 +330,22 @@ def write_graphs(graphs: Iterable[ReportGraph], f: IO[bytes], fmt: ox.RdfFormat)
     triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
     f.write(serialise((ox.Quad(t.subject, t.predicate, t.object) for t in triples), fmt))
     return len(triples)
+
+
+def prune_store(db: ox.Store, keep: set[str]) -> int:
+    """Remove every report graph whose report id is not in `keep`; returns how many were removed.
+
+    Only kg's report graphs (`…/id/graph/ID`) are touched: other graphs a user loaded stay.
+    """
+    prefix = graph_iri("")
+    gone = [
+        g
+        for g in db.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix) and g.value[len(prefix) :] not in keep
+    ]
+    for g in gone:
+        db.remove_graph(g)
+    return len(gone)
 
 
 def _replace_graph(db: ox.Store, g: ReportGraph) -> None:

@@ -116,6 +116,10 @@ def build(
         int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: one per core; 1: none).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --store: rebuild unchanged reports too.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="With --store: remove the reports whose files are not among PATHS (deleted)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help=_MAX_BYTES_HELP)] = None,
 ) -> None:
@@ -142,7 +146,14 @@ def build(
             if not quiet and sys.stderr.isatty():
                 progress = ProgressLine(len(list(iter_report_paths(paths))), sys.stderr)
             summary = run_build(
-                paths, out, progress=progress, workers=workers, store=store, force=force, max_bytes=max_bytes
+                paths,
+                out,
+                progress=progress,
+                workers=workers,
+                store=store,
+                force=force,
+                max_bytes=max_bytes,
+                prune=prune,
             )
         finally:
             if progress is not None:
@@ -159,6 +170,7 @@ def build(
         typer.echo(
             f"kg: built {where}: {summary.reports} report(s), {summary.mentions} mentions, {summary.quads} {unit}"
             + (f", {summary.unchanged} unchanged" if summary.unchanged else "")
+            + (f", {summary.pruned} pruned" if summary.pruned else "")
             + (f", {len(summary.skipped)} skipped" if summary.skipped else "")
             + f" in {summary.seconds:.1f} s"
             + (f" ({rate / 1000:.0f}k chars/s, {cores} worker(s))" if summary.chars else ""),

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.builder import BuildSummary, Outcome, Progress, ReportFailed, build, extract_graph
-from kg.errors import KgError
+from kg.errors import InputError, KgError
+from kg.ingest import read_report_bytes
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -32,10 +33,13 @@ def _threads(client: Any) -> int:
     return int(sum(client.nthreads().values()))
 
 
-def dask_graphs(client: Client, paths: list[Path], window: int | None = None) -> Iterator[Outcome]:
+def dask_graphs(
+    client: Client, paths: list[Path], window: int | None = None, max_bytes: int | None = None
+) -> Iterator[Outcome]:
     """Extract `paths` as tasks on `client`'s cluster, yielding outcomes in the order of `paths`.
 
     At most `window` tasks (default: four per worker thread) are submitted or waiting at once.
+    A file over `max_bytes` (default from `kg/data/input.yaml`) is skipped unread, as in a local build.
     """
     if window is None:
         window = max(4 * _threads(client), 4)
@@ -44,9 +48,9 @@ def dask_graphs(client: Client, paths: list[Path], window: int | None = None) ->
 
     def submit(p: Path) -> None:
         try:
-            data = p.read_bytes()
-        except OSError as exc:
-            pending.append((p, ReportFailed(str(p), f"cannot read file: {exc.strerror or exc}")))
+            data = read_report_bytes(p, max_bytes)
+        except InputError as exc:
+            pending.append((p, ReportFailed(str(exc.path), exc.problem)))
             return
         pending.append((p, client.submit(extract_graph, str(p), data, pure=False)))
 
@@ -70,17 +74,21 @@ def build_on_cluster(
     store: Path | str | None = None,
     progress: Progress | None = None,
     connect_timeout: float = 30.0,
+    max_bytes: int | None = None,
 ) -> BuildSummary:
     """Build like :func:`kg.builder.build`, extracting on a Dask cluster.
 
     `address` is a running scheduler ("tcp://host:8786") or a `distributed.Client`;
     None starts a local cluster (one worker process per core) for the build. A scheduler
-    not reached within `connect_timeout` seconds is a :class:`KgError`.
+    not reached within `connect_timeout` seconds is a :class:`KgError`. Files over
+    `max_bytes` are skipped, as in a local build.
     """
     client_class = _client_class()
 
     def run(client: Any) -> BuildSummary:
-        summary = build(paths, out, progress, store=store, extractor=lambda todo: dask_graphs(client, todo))
+        summary = build(
+            paths, out, progress, store=store, extractor=lambda todo: dask_graphs(client, todo, max_bytes=max_bytes)
+        )
         summary.workers = len(client.nthreads())
         return summary
 

@@ -174,6 +174,7 @@ class Context:
         self.text = ex.report.text
         self.mentions: list[Mention] = sorted(ex.mentions, key=lambda m: (m.start, m.end))
         self._starts = [m.start for m in self.mentions]
+        self._mention_units: dict[str, list[tuple[Span, Span, list[Mention]]]] = {}
 
     @cached_property
     def region(self) -> Entity | None:
@@ -196,6 +197,22 @@ class Context:
             pos = m.end()
         if sentence.end > pos:
             yield Span(pos, sentence.end)
+
+    def mention_units(self, scope: Literal["clause", "sentence"]) -> list[tuple[Span, Span, list[Mention]]]:
+        """(sentence, unit, its mentions) for every unit of `scope` that holds a mention, in text order.
+
+        Worked out once per scope and report: every rule walks the same units.
+        """
+        found = self._mention_units.get(scope)
+        if found is None:
+            found = [
+                (sentence, unit, mentions)
+                for sentence in self.report.sentences
+                for unit in self.units(sentence, scope)
+                if (mentions := self.mentions_in(unit))
+            ]
+            self._mention_units[scope] = found
+        return found
 
     def mentions_in(self, span: Span) -> list[Mention]:
         i = bisect.bisect_left(self._starts, span.start)

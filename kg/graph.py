@@ -12,6 +12,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -21,7 +22,6 @@ from kg.errors import KgError
 from kg.facts import Fact, Link, Milestone, fact_key, find_facts
 from kg.normalise import BASE, Entity, entity_iri, iri_segment, link
 from kg.pipeline import Extraction
-from kg.sparql import Term
 from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, PROV, QB, RDF, RDFS, SKOS, XSD
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -33,25 +33,72 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 QUAD_FORMATS = {".trig", ".nq", ".jsonld"}
 _TYPE_CLASS = {
-    "Place": KG.Place,
-    "Organization": KG.Organization,
-    "Project": KG.Project,
-    "Program": KG.Program,
-    "Event": KG.Event,
+    name: f"<{term}>"
+    for name, term in {
+        "Place": KG.Place,
+        "Organization": KG.Organization,
+        "Project": KG.Project,
+        "Program": KG.Program,
+        "Event": KG.Event,
+    }.items()
 }
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
-def _n(term: object) -> ox.NamedNode:
-    return ox.NamedNode(str(term))
+class _Terms:
+    """The N-Triples forms (`<iri>`) of one closed vocabulary namespace's terms, each looked up once.
+
+    An unknown name still raises AttributeError (the namespace is closed); a known one is
+    cached as an attribute, so later lookups cost no more than a plain attribute.
+    """
+
+    def __init__(self, namespace: object) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        value = f"<{getattr(self._namespace, name)}>"
+        setattr(self, name, value)
+        return value
 
 
-def _int(v: int) -> ox.Literal:
-    return ox.Literal(str(v), datatype=_n(XSD.nonNegativeInteger))
+_RDF, _RDFS, _XSD, _KG, _NIF = _Terms(RDF), _Terms(RDFS), _Terms(XSD), _Terms(KG), _Terms(NIF)
+_DCTERMS, _ITSRDF, _PROV, _QB, _SKOS = _Terms(DCTERMS), _Terms(ITSRDF), _Terms(PROV), _Terms(QB), _Terms(SKOS)
+# How pyoxigraph (and so every N-Quads file kg wrote before) escapes a character in a string literal.
+_ESCAPES = {i: f"\\u{i:04X}" for i in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)} | {
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
+
+Triple = tuple[str, str, str]
+"""A triple as the N-Triples forms of its terms: the pieces of an N-Quads line."""
 
 
-def _zh(v: str) -> ox.Literal:
-    return ox.Literal(v, language="zh")
+@lru_cache(maxsize=1 << 16)
+def _iri(value: str) -> str:
+    """`<value>` for an IRI made from data (an entity, a rule, an indicator), checked once by pyoxigraph."""
+    ox.NamedNode(value)
+    return f"<{value}>"
+
+
+def _lit(value: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"'
+
+
+def _zh(value: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"@zh'
+
+
+def _typed(value: str, datatype: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"^^{datatype}'
+
+
+def _int(value: int) -> str:
+    return f'"{value}"^^{_XSD.nonNegativeInteger}'
 
 
 def report_iri(report_id: str) -> str:
@@ -70,90 +117,100 @@ def format_for(path: Path) -> ox.RdfFormat:
     return fmt
 
 
-def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, Term]]:
-    s = ox.NamedNode(entity.iri)
-    yield s, _n(RDF.type), _n(_TYPE_CLASS[entity.type])
-    yield s, _n(SKOS.prefLabel), _zh(entity.label)
+def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[Triple]:
+    s = _iri(entity.iri)
+    yield s, _RDF.type, _TYPE_CLASS[entity.type]
+    yield s, _SKOS.prefLabel, _zh(entity.label)
     if entity.alias:
-        yield s, _n(SKOS.altLabel), _zh(entity.alias)
+        yield s, _SKOS.altLabel, _zh(entity.alias)
     if entity.region and region_iri:
-        yield s, _n(KG.relativeTo), ox.NamedNode(region_iri)
+        yield s, _KG.relativeTo, _iri(region_iri)
 
 
-def report_quads(ex: Extraction) -> list[ox.Quad]:
-    """All quads of one report's named graph, sorted."""
+def report_nquads(ex: Extraction) -> bytes:
+    """One report's named graph as N-Quads, one line per quad, sorted: the same report gives the same bytes.
+
+    Lines are written directly (a term's N-Triples form is fixed), which is several times
+    faster than building pyoxigraph terms; the bytes are those pyoxigraph writes for the
+    same quads sorted by (graph, subject, predicate, object) (tests/test_graph.py checks).
+    """
     r = ex.report
-    g = ox.NamedNode(graph_iri(r.report_id))
-    rep = ox.NamedNode(report_iri(r.report_id))
-    triples: set[tuple[ox.NamedNode, ox.NamedNode, Term]] = set()
+    g = _iri(graph_iri(r.report_id))
+    rep_iri = report_iri(r.report_id)
+    rep = _iri(rep_iri)
+    triples: set[Triple] = set()
     add = triples.add
-    add((rep, _n(RDF.type), _n(KG.Report)))
-    add((rep, _n(RDF.type), _n(NIF.Context)))
-    add((rep, _n(KG.sourceFile), ox.Literal(r.path.name)))
-    add((rep, _n(KG.sha256), ox.Literal(r.sha256)))
-    add((rep, _n(KG.encoding), ox.Literal(r.encoding)))
+    add((rep, _RDF.type, _KG.Report))
+    add((rep, _RDF.type, _NIF.Context))
+    add((rep, _KG.sourceFile, _lit(r.path.name)))
+    add((rep, _KG.sha256, _lit(r.sha256)))
+    add((rep, _KG.encoding, _lit(r.encoding)))
     if r.media_type != "text/plain":
-        add((rep, _n(DCTERMS.format), ox.Literal(r.media_type)))
-    add((rep, _n(KG.bodyStart), _int(r.body.start)))
-    add((rep, _n(KG.bodyEnd), _int(r.body.end)))
+        add((rep, _DCTERMS.format, _lit(r.media_type)))
+    add((rep, _KG.bodyStart, _int(r.body.start)))
+    add((rep, _KG.bodyEnd, _int(r.body.end)))
     if "title" in r.metadata:
-        add((rep, _n(DCTERMS.title), _zh(r.metadata["title"])))
+        add((rep, _DCTERMS.title, _zh(r.metadata["title"])))
     if "identifier" in r.metadata:
-        add((rep, _n(DCTERMS.identifier), ox.Literal(r.metadata["identifier"])))
+        add((rep, _DCTERMS.identifier, _lit(r.metadata["identifier"])))
     if "publisher" in r.metadata:
-        add((rep, _n(KG.publisherLabel), _zh(r.metadata["publisher"])))
+        add((rep, _KG.publisherLabel, _zh(r.metadata["publisher"])))
     m = _DATE.match(r.metadata.get("issued", ""))
     if m:
-        add((rep, _n(DCTERMS.issued), ox.Literal("-".join(m.groups()), datatype=_n(XSD.date))))
-    for prop, year in ((KG.yearReported, r.year_reported), (KG.yearDelivered, r.year_delivered)):
+        add((rep, _DCTERMS.issued, _typed("-".join(m.groups()), _XSD.date)))
+    for prop, year in ((_KG.yearReported, r.year_reported), (_KG.yearDelivered, r.year_delivered)):
         if year is not None:
-            add((rep, _n(prop), ox.Literal(str(year), datatype=_n(XSD.gYear))))
+            add((rep, prop, _typed(str(year), _XSD.gYear)))
     region_iri = None
     if r.region:
         region = link(r.region, "Place", r.region, None)
         region_iri = region.iri
-        add((rep, _n(KG.region), ox.NamedNode(region_iri)))
-        for t in _entity_triples(region, None):
-            add(t)
+        add((rep, _KG.region, _iri(region_iri)))
+        triples.update(_entity_triples(region, None))
     if r.issuer:
         issuer = Entity("Organization", r.issuer, entity_iri("Organization", r.issuer))
-        add((rep, _n(KG.issuer), ox.NamedNode(issuer.iri)))
-        for t in _entity_triples(issuer, None):
-            add(t)
+        add((rep, _KG.issuer, _iri(issuer.iri)))
+        triples.update(_entity_triples(issuer, None))
     section_nodes = []
     for k, sec in enumerate(r.sections, 1):
-        node = ox.NamedNode(f"{rep.value}#section-{k}")
+        node = f"<{rep_iri}#section-{k}>"
         section_nodes.append((sec, node))
-        add((node, _n(RDF.type), _n(KG.Section)))
-        add((node, _n(KG.sectionKind), _n(KG.Review if sec.kind == "review" else KG.Tasks)))
-        add((node, _n(NIF.beginIndex), _int(sec.start)))
-        add((node, _n(NIF.endIndex), _int(sec.end)))
-        add((node, _n(DCTERMS.isPartOf), rep))
+        add((node, _RDF.type, _KG.Section))
+        add((node, _KG.sectionKind, _KG.Review if sec.kind == "review" else _KG.Tasks))
+        add((node, _NIF.beginIndex, _int(sec.start)))
+        add((node, _NIF.endIndex, _int(sec.end)))
+        add((node, _DCTERMS.isPartOf, rep))
         if sec.heading:
-            add((node, _n(DCTERMS.title), _zh(sec.heading)))
+            add((node, _DCTERMS.title, _zh(sec.heading)))
     for sent in r.sentences:
-        node = ox.NamedNode(f"{rep.value}#char={sent.start},{sent.end}")
-        add((node, _n(RDF.type), _n(NIF.Sentence)))
-        add((node, _n(NIF.beginIndex), _int(sent.start)))
-        add((node, _n(NIF.endIndex), _int(sent.end)))
-        add((node, _n(NIF.anchorOf), ox.Literal(r.text[sent.start : sent.end])))
-        add((node, _n(NIF.referenceContext), rep))
+        node = f"<{rep_iri}#char={sent.start},{sent.end}>"
+        add((node, _RDF.type, _NIF.Sentence))
+        add((node, _NIF.beginIndex, _int(sent.start)))
+        add((node, _NIF.endIndex, _int(sent.end)))
+        add((node, _NIF.anchorOf, _lit(r.text[sent.start : sent.end])))
+        add((node, _NIF.referenceContext, rep))
         sec_node = next((n for sec, n in section_nodes if sec.start <= sent.start < sec.end), None)
         if sec_node is not None:
-            add((node, _n(KG.inSection), sec_node))
+            add((node, _KG.inSection, sec_node))
     for men in ex.mentions:
-        node = ox.NamedNode(f"{rep.value}#mention={men.start},{men.end}")
-        add((node, _n(RDF.type), _n(KG.Mention)))
-        add((node, _n(NIF.beginIndex), _int(men.start)))
-        add((node, _n(NIF.endIndex), _int(men.end)))
-        add((node, _n(NIF.anchorOf), ox.Literal(men.text)))
-        add((node, _n(NIF.referenceContext), rep))
-        add((node, _n(NIF.sentence), ox.NamedNode(f"{rep.value}#char={men.sentence.start},{men.sentence.end}")))
-        add((node, _n(ITSRDF.taIdentRef), ox.NamedNode(men.entity.iri)))
-        for t in _entity_triples(men.entity, region_iri):
-            add(t)
-    triples.update(facts_triples(ex, rep, region_iri))
-    return sorted((ox.Quad(s, p, o, g) for s, p, o in triples), key=_quad_key)
+        node = f"<{rep_iri}#mention={men.start},{men.end}>"
+        add((node, _RDF.type, _KG.Mention))
+        add((node, _NIF.beginIndex, _int(men.start)))
+        add((node, _NIF.endIndex, _int(men.end)))
+        add((node, _NIF.anchorOf, _lit(men.text)))
+        add((node, _NIF.referenceContext, rep))
+        add((node, _NIF.sentence, f"<{rep_iri}#char={men.sentence.start},{men.sentence.end}>"))
+        add((node, _ITSRDF.taIdentRef, _iri(men.entity.iri)))
+        triples.update(_entity_triples(men.entity, region_iri))
+    triples.update(facts_triples(ex, rep_iri, region_iri))
+    # Sorting the lines sorts by (subject, predicate, object): a term is never a prefix of another
+    # term unless an @ or ^ (above the space that ends a term) follows.
+    return "".join(sorted(f"{s} {p} {o} {g} .\n" for s, p, o in triples)).encode("utf-8")
+
+
+def report_quads(ex: Extraction) -> list[ox.Quad]:
+    """All quads of one report's named graph, sorted (pyoxigraph terms, for code that needs them)."""
+    return list(ox.parse(report_nquads(ex), ox.RdfFormat.N_QUADS))
 
 
 def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
@@ -215,24 +272,30 @@ def write_atomic(path: Path, data: bytes) -> None:
 # ---- Facts: links, milestones, indicator observations, with PROV-O provenance ---------
 
 _LINK_PROPERTY = {
-    "locatedIn": KG.locatedIn,
-    "partOf": KG.partOf,
-    "cooperatesWith": KG.cooperatesWith,
-    "participatesIn": KG.participatesIn,
+    name: f"<{term}>"
+    for name, term in {
+        "locatedIn": KG.locatedIn,
+        "partOf": KG.partOf,
+        "cooperatesWith": KG.cooperatesWith,
+        "participatesIn": KG.participatesIn,
+    }.items()
 }
 _STAGE = {
-    "planned": KG.Planned,
-    "started": KG.Started,
-    "underConstruction": KG.UnderConstruction,
-    "toppedOut": KG.ToppedOut,
-    "completed": KG.Completed,
-    "opened": KG.Opened,
-    "landed": KG.Landed,
-    "established": KG.Established,
-    "relocated": KG.Relocated,
-    "landTransferred": KG.LandTransferred,
-    "demolished": KG.Demolished,
-    "held": KG.Held,
+    name: f"<{term}>"
+    for name, term in {
+        "planned": KG.Planned,
+        "started": KG.Started,
+        "underConstruction": KG.UnderConstruction,
+        "toppedOut": KG.ToppedOut,
+        "completed": KG.Completed,
+        "opened": KG.Opened,
+        "landed": KG.Landed,
+        "established": KG.Established,
+        "relocated": KG.Relocated,
+        "landTransferred": KG.LandTransferred,
+        "demolished": KG.Demolished,
+        "held": KG.Held,
+    }.items()
 }
 
 
@@ -251,66 +314,67 @@ def indicator_iri(name: str) -> str:
 
 
 def facts_triples(
-    ex: Extraction, rep: ox.NamedNode, region_iri: str | None, facts: list[Fact] | None = None
-) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, Term]]:
+    ex: Extraction, rep_iri: str, region_iri: str | None, facts: list[Fact] | None = None
+) -> Iterator[Triple]:
     """The triples of a report's facts (fact nodes with provenance, direct links) and its entities' aliases."""
     r = ex.report
+    rep = f"<{rep_iri}>"
     # Identity across reports: every written form of an entity that differs from its label
     # (full-width brackets, other spacing) is an alias, so a search by any form finds it.
     for men in ex.mentions:
         if men.text != men.entity.label:
-            yield ox.NamedNode(men.entity.iri), _n(SKOS.altLabel), _zh(men.text)
-    dataset = ox.NamedNode(f"{rep.value}#indicators")
+            yield _iri(men.entity.iri), _SKOS.altLabel, _zh(men.text)
+    dataset = f"<{rep_iri}#indicators>"
     for fact in find_facts(ex) if facts is None else facts:
         ev = fact.evidence
-        node = ox.NamedNode(fact_iri(r.report_id, fact))
-        rule = ox.NamedNode(rule_iri(ev.rule))
-        yield node, _n(RDF.type), _n(KG.Fact)
-        yield node, _n(RDF.type), _n(PROV.Entity)
-        yield node, _n(PROV.wasDerivedFrom), ox.NamedNode(f"{rep.value}#char={ev.sentence.start},{ev.sentence.end}")
-        yield node, _n(PROV.hadPrimarySource), rep
-        yield node, _n(KG.evidenceStart), _int(ev.start)
-        yield node, _n(KG.evidenceEnd), _int(ev.end)
-        yield node, _n(KG.byRule), rule
-        yield rule, _n(RDF.type), _n(PROV.Plan)
-        yield rule, _n(RDFS.label), ox.Literal(ev.rule)
+        node = _iri(fact_iri(r.report_id, fact))
+        rule = _iri(rule_iri(ev.rule))
+        yield node, _RDF.type, _KG.Fact
+        yield node, _RDF.type, _PROV.Entity
+        yield node, _PROV.wasDerivedFrom, f"<{rep_iri}#char={ev.sentence.start},{ev.sentence.end}>"
+        yield node, _PROV.hadPrimarySource, rep
+        yield node, _KG.evidenceStart, _int(ev.start)
+        yield node, _KG.evidenceEnd, _int(ev.end)
+        yield node, _KG.byRule, rule
+        yield rule, _RDF.type, _PROV.Plan
+        yield rule, _RDFS.label, _lit(ev.rule)
         if isinstance(fact, Link):
-            s, o, p = ox.NamedNode(fact.subject.iri), ox.NamedNode(fact.object.iri), _n(_LINK_PROPERTY[fact.relation])
-            yield node, _n(RDF.type), _n(KG.Link)
-            yield node, _n(RDF.subject), s
-            yield node, _n(RDF.predicate), p
-            yield node, _n(RDF.object), o
+            s, o, p = _iri(fact.subject.iri), _iri(fact.object.iri), _LINK_PROPERTY[fact.relation]
+            yield node, _RDF.type, _KG.Link
+            yield node, _RDF.subject, s
+            yield node, _RDF.predicate, p
+            yield node, _RDF.object, o
             yield s, p, o
             yield from _entity_triples(fact.subject, region_iri)
             yield from _entity_triples(fact.object, region_iri)
         elif isinstance(fact, Milestone):
-            s = ox.NamedNode(fact.subject.iri)
-            yield node, _n(RDF.type), _n(KG.Milestone)
-            yield s, _n(KG.hasStatus), node
-            yield node, _n(KG.stage), _n(_STAGE[fact.stage])
-            yield _n(_STAGE[fact.stage]), _n(SKOS.notation), ox.Literal(fact.stage)
-            yield node, _n(KG.modality), ox.Literal(fact.modality)
+            s = _iri(fact.subject.iri)
+            yield node, _RDF.type, _KG.Milestone
+            yield s, _KG.hasStatus, node
+            yield node, _KG.stage, _STAGE[fact.stage]
+            yield _STAGE[fact.stage], _SKOS.notation, _lit(fact.stage)
+            yield node, _KG.modality, _lit(fact.modality)
             if fact.year is not None:
-                yield node, _n(KG.year), ox.Literal(str(fact.year), datatype=_n(XSD.gYear))
+                yield node, _KG.year, _typed(str(fact.year), _XSD.gYear)
             yield from _entity_triples(fact.subject, region_iri)
         else:
-            ind = ox.NamedNode(indicator_iri(fact.indicator))
-            yield node, _n(RDF.type), _n(QB.Observation)
-            yield node, _n(QB.dataSet), dataset
-            yield dataset, _n(RDF.type), _n(QB.DataSet)
-            yield dataset, _n(QB.structure), _n(KG.IndicatorStructure)
-            yield dataset, _n(PROV.wasDerivedFrom), rep
-            yield node, _n(KG.indicator), ind
-            yield ind, _n(RDF.type), _n(KG.Indicator)
-            yield ind, _n(SKOS.prefLabel), _zh(fact.indicator)
+            ind = _iri(indicator_iri(fact.indicator))
+            yield node, _RDF.type, _QB.Observation
+            yield node, _QB.dataSet, dataset
+            yield dataset, _RDF.type, _QB.DataSet
+            yield dataset, _QB.structure, _KG.IndicatorStructure
+            yield dataset, _PROV.wasDerivedFrom, rep
+            yield node, _KG.indicator, ind
+            yield ind, _RDF.type, _KG.Indicator
+            yield ind, _SKOS.prefLabel, _zh(fact.indicator)
             if fact.region is not None:
-                yield node, _n(KG.refArea), ox.NamedNode(fact.region.iri)
+                yield node, _KG.refArea, _iri(fact.region.iri)
             if fact.year is not None:
-                yield node, _n(KG.refPeriod), ox.Literal(str(fact.year), datatype=_n(XSD.gYear))
+                yield node, _KG.refPeriod, _typed(str(fact.year), _XSD.gYear)
             if fact.value is not None:
-                yield node, _n(KG.value), ox.Literal(fact.value, datatype=_n(XSD.decimal))
+                yield node, _KG.value, _typed(fact.value, _XSD.decimal)
             if fact.unit is not None:
-                yield node, _n(KG.unit), ox.Literal(fact.unit)
+                yield node, _KG.unit, _lit(fact.unit)
             if fact.growth is not None:
-                yield node, _n(KG.growthRate), ox.Literal(fact.growth, datatype=_n(XSD.decimal))
-            yield node, _n(KG.status), ox.Literal(fact.status)
+                yield node, _KG.growthRate, _typed(fact.growth, _XSD.decimal)
+            yield node, _KG.status, _lit(fact.status)

@@ -610,19 +610,23 @@ def read_report(path: Path | str, max_bytes: int | None = None) -> Report:
     tag-stripped text (`media_type` is then `text/html`).
     """
     p = Path(path)
+    return report_from_bytes(p, read_report_bytes(p, max_bytes))
+
+
+def read_report_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """A report file's bytes; a file over `max_bytes` (default from `kg/data/input.yaml`) is refused unread."""
     limit = input_rules().max_bytes if max_bytes is None else max_bytes
     try:
-        size = p.stat().st_size
+        size = path.stat().st_size
         if size > limit:
             raise InputError(
-                p,
+                path,
                 f"too large: {size:,} bytes, over the limit of {limit:,} (--max-bytes); "
                 "a report is usually under 200 kB: check that the file is one report, or raise --max-bytes",
             )
-        data = p.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise InputError(p, f"cannot read file: {exc.strerror or exc}") from exc
-    return report_from_bytes(p, data)
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from exc
 
 
 def report_from_bytes(path: Path, data: bytes) -> Report:

@@ -114,20 +114,16 @@ def find_milestones(ctx: Context, rules: MilestoneRules | None = None) -> Iterat
     """Every milestone the stage triggers find in one report."""
     r = rules or shipped_rules()
     pattern, by_head = _compiled(r)
-    for sentence in ctx.sentences():
-        for unit in ctx.units(sentence, "clause"):
-            mentions = ctx.mentions_in(unit)
-            if not mentions:
+    for sentence, unit, mentions in ctx.mention_units("clause"):
+        for m in pattern.finditer(ctx.text, unit.start, unit.end):
+            if ctx.inside_mention(m.start(), m.end()):
                 continue
-            for m in pattern.finditer(ctx.text, unit.start, unit.end):
-                if ctx.inside_mention(m.start(), m.end()):
-                    continue
-                for trig in by_head[m.group()]:
-                    found = _match(ctx, r, trig, mentions, m.start(), m.end(), unit)
-                    if found is not None:
-                        subjects, lo, hi = found
-                        yield from _milestones(ctx, r, trig, subjects, sentence, lo, hi)
-                        break
+            for trig in by_head[m.group()]:
+                found = _match(ctx, r, trig, mentions, m.start(), m.end(), unit)
+                if found is not None:
+                    subjects, lo, hi = found
+                    yield from _milestones(ctx, r, trig, subjects, sentence, lo, hi)
+                    break
 
 
 def _match(

@@ -112,15 +112,14 @@ def find_links(ctx: Context, rules: RelationRules | None = None) -> Iterator[Lin
         if rule.suffixes:
             yield from _phase_links(ctx, rule)
             continue
-        for sentence in ctx.sentences():
-            for unit in ctx.units(sentence, rule.scope):
-                mentions = ctx.mentions_in(unit)
-                if len(mentions) < (1 if rule.implicit_subject else 2):
-                    continue
-                if rule.triggers:
-                    yield from _triggered(ctx, rule, sentence, unit, mentions)
-                else:
-                    yield from _adjacent(ctx, rule, sentence, mentions)
+        least = 1 if rule.implicit_subject else 2
+        for sentence, unit, mentions in ctx.mention_units(rule.scope):
+            if len(mentions) < least:
+                continue
+            if rule.triggers:
+                yield from _triggered(ctx, rule, sentence, unit, mentions)
+            else:
+                yield from _adjacent(ctx, rule, sentence, mentions)
 
 
 def _evidence(ctx: Context, rule: RelationRule, sentence: Span, *spans: tuple[int, int]) -> Evidence:

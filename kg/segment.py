@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from kg.dictcache import cached_dictionary
 from kg.errors import KgError
 from kg.ingest import divisions
 from kg.resources import Strict, data_path, load_tsv, load_yaml, read_lines, word_list
@@ -85,21 +86,27 @@ def segment_rules() -> SegmentRules:
     return load_yaml(data_path("rules", "segment.yaml"), SegmentRules)
 
 
+def build_dictionary(words: list[tuple[str, str]]) -> tuple[jieba.Tokenizer, dict[str, str]]:
+    """A private `jieba.Tokenizer` with `words` added, and word → tag (kept between runs by kg.dictcache)."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    tags = dict(dictionary_tags())
+    for word, tag in words:
+        if word:
+            tokenizer.add_word(word, tag=None)
+            tags[word] = tag
+    return tokenizer, tags
+
+
 class JiebaTokenizer:
     """spaCy tokenizer over a private `jieba.Tokenizer`; `doc.text` equals the input."""
 
     def __init__(self, vocab: Vocab, extra_words: Iterable[tuple[str, str]] = ()) -> None:
         self.vocab = vocab
-        self.jieba = jieba.Tokenizer()
-        self.jieba.initialize()
-        self.tags = dict(dictionary_tags())
+        self.jieba, self.tags = cached_dictionary([*user_words(), *extra_words], build_dictionary)
         rules = segment_rules()
         self.split_guessed = re.compile(rules.split_guessed).match
         self.units_after_number = frozenset(rules.units_after_number)
-        for word, tag in [*user_words(), *extra_words]:
-            if word:
-                self.jieba.add_word(word, tag=None)
-                self.tags[word] = tag
 
     def __call__(self, text: str) -> Doc:
         words: list[str] = []

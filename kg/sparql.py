@@ -120,12 +120,16 @@ class Result:
     truncated: bool = False
 
 
-def _evaluate(store: ox.Store, sparql: str, limit: int | None) -> Result:
+class _Stopped(Exception):
+    """The caller stopped waiting (timeout): the query's results are dropped unread."""
+
+
+def _evaluate(store: ox.Store, sparql: str, limit: int | None, stop: threading.Event | None = None) -> Result:
     res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | None = None
     try:
         res = store.query(sparql, use_default_graph_as_union=True)
         # Results are computed lazily: errors (a failed SERVICE call) surface while reading them.
-        return _collect(res, limit)
+        return _collect(res, limit, stop)
     except SyntaxError as exc:
         traceback.clear_frames(exc.__traceback__)
         raise QueryError(_syntax_message(str(exc))) from exc
@@ -138,12 +142,17 @@ def _evaluate(store: ox.Store, sparql: str, limit: int | None) -> Result:
         del res
 
 
-def _collect(res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limit: int | None) -> Result:
+def _collect(
+    res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limit: int | None, stop: threading.Event | None = None
+) -> Result:
+    """Read a query's results; once `stop` is set, reading ends (and with it the evaluation) at the next result."""
     if isinstance(res, ox.QueryBoolean):
         return Result([], [], boolean=bool(res))
     if isinstance(res, ox.QueryTriples):
         triples: list[ox.Triple] = []
         for t in res:
+            if stop is not None and stop.is_set():
+                raise _Stopped
             if limit is not None and len(triples) >= limit:
                 return Result([], [], triples=triples, truncated=True)
             triples.append(t)
@@ -151,6 +160,8 @@ def _collect(res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limit: 
     variables = [v.value for v in res.variables]
     rows: list[list[Term | None]] = []
     for sol in res:
+        if stop is not None and stop.is_set():
+            raise _Stopped
         if limit is not None and len(rows) >= limit:
             return Result(variables, rows, truncated=True)
         rows.append([sol[v] for v in variables])
@@ -190,7 +201,9 @@ def run_query(
 
     pyoxigraph has no query timeout, so the query runs in a daemon thread (pyoxigraph
     releases the GIL while it evaluates) and we stop waiting after `timeout` seconds. The
-    abandoned thread runs on until its query ends; a CLI process exits without waiting for it.
+    thread then stops at the next result it reads, which ends the evaluation; a query still
+    computing its first result (a sort or a grouping over everything) runs on until it has
+    one. A CLI process exits without waiting for it.
     At most `limit` rows or triples are kept; `Result.truncated` tells when more were cut off.
     `None` (the default for library callers) means no timeout, or no limit; `kg query`
     and `kg serve` pass DEFAULT_TIMEOUT and DEFAULT_LIMIT unless told otherwise.
@@ -203,10 +216,13 @@ def run_query(
     if timeout is None:
         return _evaluate(store, sparql, limit)
     box: list[Result | BaseException] = []
+    stop = threading.Event()
 
     def work() -> None:
         try:
-            box.append(_evaluate(store, sparql, limit))
+            box.append(_evaluate(store, sparql, limit, stop))
+        except _Stopped:
+            pass
         except BaseException as exc:  # handed to the waiting thread
             box.append(exc)
 
@@ -214,6 +230,7 @@ def run_query(
     thread.start()
     thread.join(timeout)
     if not box:
+        stop.set()
         raise QueryError(f"query timed out after {timeout:g} s; raise the timeout (--timeout) or narrow the query")
     if isinstance(box[0], BaseException):
         raise box[0]

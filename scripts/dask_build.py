@@ -27,16 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--out", type=Path, required=True, help="output file (.nq, .trig, ...)")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler (default: a local cluster)")
     parser.add_argument("--workers", type=int, default=None, help="local cluster: worker processes (default: cores)")
+    parser.add_argument("--max-bytes", type=int, default=None, help="skip report files larger than this many bytes")
     args = parser.parse_args(argv)
     try:
         if args.scheduler:
-            summary = build_on_cluster(args.paths, args.out, args.scheduler)
+            summary = build_on_cluster(args.paths, args.out, args.scheduler, max_bytes=args.max_bytes)
         else:
             from distributed import Client, LocalCluster
 
             cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
             with cluster, Client(cluster) as client:
-                summary = build_on_cluster(args.paths, args.out, client)
+                summary = build_on_cluster(args.paths, args.out, client, max_bytes=args.max_bytes)
     except (KgError, ImportError) as exc:
         print(f"dask_build: error: {exc}", file=sys.stderr)
         return 2

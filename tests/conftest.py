@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,15 @@ SHARED = ROOT.parent / "shared"
 SEED_000 = SEEDS / "000_d850761e47ed951d.txt"
 SEED_001 = SEEDS / "001_db1b2a7e58f2f446.txt"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Dictionary cache files (kg.dictcache) go to a folder of this test run, not the user's cache."""
+    os.environ["KG_CACHE_DIR"] = tempfile.mkdtemp(prefix="kg-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("KG_CACHE_DIR", ""), ignore_errors=True)
 
 
 def needs_shared() -> pytest.MarkDecorator:

@@ -240,6 +240,38 @@ def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Pat
     assert len(store) == len(seed_before) + len(mini_after)
 
 
+def test_store_prune_removes_the_reports_of_deleted_files(tmp_path: Path) -> None:
+    folder, db = tmp_path / "in", tmp_path / "store"
+    folder.mkdir()
+    shutil.copy(SEED_000, folder / SEED_000.name)
+    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    build([folder], store=db, workers=1)
+    store = ox.Store(str(db))
+    other = ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:p"), ox.Literal("kept"), ox.NamedNode("urn:user-graph"))
+    store.add(other)
+    seed_quads = _graph_quads(store, SEED_000.stem)
+    del store
+    (folder / "mini.txt").unlink()
+
+    kept = build([folder], store=db, workers=1)  # without --prune the report stays
+    assert (kept.unchanged, kept.pruned) == (1, 0)
+    store = ox.Store(str(db))
+    assert _graph_quads(store, "mini")
+    del store
+
+    pruned = build([folder], store=db, workers=1, prune=True)
+    assert (pruned.reports, pruned.unchanged, pruned.pruned) == (0, 1, 1)
+    store = ox.Store(str(db))
+    assert not _graph_quads(store, "mini")
+    assert _graph_quads(store, SEED_000.stem) == seed_quads and other in store
+    assert len(store) == len(seed_quads) + 1
+
+
+def test_prune_needs_a_store(tmp_path: Path) -> None:
+    with pytest.raises(KgError, match="--prune"):
+        build([DATA / "mini.txt"], tmp_path / "g.nq", prune=True)
+
+
 def test_store_force_rebuilds(tmp_path: Path) -> None:
     db = tmp_path / "store"
     build([DATA / "mini.txt"], store=db, workers=1)

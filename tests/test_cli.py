@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,10 +117,22 @@ def test_store_build_skip_and_query(tmp_path: Path) -> None:
     assert int(result.output.splitlines()[1]) > 50
 
 
+def test_store_prune(tmp_path: Path) -> None:
+    folder, db = tmp_path / "in", tmp_path / "store"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(DATA / "mini.txt", folder / name)
+    assert runner.invoke(app, ["build", str(folder), "--store", str(db), "-w", "1"]).exit_code == 0
+    (folder / "b.txt").unlink()
+    result = runner.invoke(app, ["build", str(folder), "--store", str(db), "-w", "1", "--prune"])
+    assert result.exit_code == 0 and "1 unchanged, 1 pruned" in result.output, result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["build", str(DATA / "mini.txt")], "--store"),
+        (["build", str(DATA / "mini.txt"), "-o", "x.nq", "--prune"], "--prune"),
         (["query", "count-quads"], "--data FILE... or --store DIR"),
         (["query", "count-quads", "--store", "no-such-store"], "no such store folder"),
     ],

@@ -18,15 +18,21 @@ pytest.importorskip(
 )
 
 
+MAX_BYTES = 200_000
+
+
 def test_example_on_a_local_cluster_matches_a_local_build(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     shutil.copytree(SEEDS, folder)
     (folder / "empty.txt").write_bytes(b"")
     shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    mini = (DATA / "mini.txt").read_text(encoding="utf-8")
+    (folder / "big.txt").write_text(mini * (MAX_BYTES // len(mini.encode("utf-8")) + 1), encoding="utf-8")
     local, dask_out = tmp_path / "local.nq", tmp_path / "dask.nq"
-    build([folder], local, workers=1)
+    build([folder], local, workers=1, max_bytes=MAX_BYTES)
+    script = str(ROOT / "scripts" / "dask_build.py")
     run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "dask_build.py"), str(folder), "-o", str(dask_out), "--workers", "2"],
+        [sys.executable, script, str(folder), "-o", str(dask_out), "--workers", "2", "--max-bytes", str(MAX_BYTES)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -34,6 +40,7 @@ def test_example_on_a_local_cluster_matches_a_local_build(tmp_path: Path) -> Non
     )
     assert run.returncode == 1, run.stderr  # one file skipped, the others built
     assert "empty.txt: empty file" in run.stderr
+    assert "big.txt: too large" in run.stderr  # refused by size, never read nor sent to a worker
     assert "3 report(s)" in run.stderr and "on 2 Dask worker(s)" in run.stderr
     assert dask_out.read_bytes() == local.read_bytes()
 

@@ -12,19 +12,46 @@ from pyshacl import validate
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.builder import build
-from kg.graph import FORMATS
+from kg.graph import FORMATS, _lit, _zh, report_nquads
 from kg.ingest import read_report
+from kg.pipeline import extract
 from kg.resources import ontology_dir
 from kg.vocab import DCTERMS
 from tests.conftest import DATA, SEED_001, SEEDS
 
 DCTERMS_FORMAT = rdflib.URIRef(str(DCTERMS.format))
+# Every character pyoxigraph escapes in a literal, and some it writes as they are.
+LITERALS = [
+    "".join(map(chr, range(0x80))),
+    "\u0080\u00a0\u2028\u2029\ufeff\ufffd\ufffe\uffff\U0001f600",
+    '拱墅区\r\n“运河”\\"',
+    "",
+]
 
 
 def _store(path: Path) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(path), format=FORMATS[path.suffix])
     return store
+
+
+@pytest.mark.parametrize("text", LITERALS)
+def test_literals_are_written_as_pyoxigraph_writes_them(text: str) -> None:
+    assert _lit(text) == str(ox.Literal(text))
+    assert _zh(text) == str(ox.Literal(text, language="zh"))
+
+
+def _spo(q: ox.Quad) -> tuple[str, str, str]:
+    return (str(q.subject), str(q.predicate), str(q.object))
+
+
+@pytest.mark.parametrize("path", [SEED_001, DATA / "mini.txt"])
+def test_report_nquads_are_the_bytes_pyoxigraph_writes(path: Path) -> None:
+    """The N-Quads written directly are those pyoxigraph serialises from the same quads, sorted."""
+    data = report_nquads(extract(path))
+    quads = list(ox.parse(data, ox.RdfFormat.N_QUADS))
+    assert ox.serialize(sorted(quads, key=_spo), None, ox.RdfFormat.N_QUADS) == data
+    assert len(quads) == len(set(quads)) == data.count(b"\n") > 100
 
 
 def test_seed_graph_read_by_pyoxigraph(seed_trig: Path) -> None:

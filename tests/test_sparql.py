@@ -18,8 +18,21 @@ from kg.builder import build
 from kg.cli import app
 from kg.errors import KgError, QueryError
 from kg.graph import FORMATS
-from kg.sparql import check_query, format_result, load_store, open_store, resolve_query, run_query, saved_queries
+from kg.sparql import (
+    Result,
+    check_query,
+    format_result,
+    load_store,
+    open_store,
+    resolve_query,
+    run_query,
+    saved_queries,
+)
 from tests.conftest import DATA
+
+# The saved queries that join inside each report graph, as they were over the union default graph.
+UNION_FORMS = DATA / "union-queries"
+
 
 REFUSED = [
     ("insert", "INSERT DATA { <a:x> <a:p> <a:o> }", "updates are refused"),
@@ -77,6 +90,26 @@ def test_every_saved_query_runs(seed_trig: Path, name: str) -> None:
     assert result.rows, f"saved query {name} returned no rows on the seeds"
 
 
+def _rows(result: Result) -> list[tuple[str, ...]]:
+    """A result's rows as sorted strings; GROUP_CONCAT's values (any order) sorted within their cell."""
+
+    def cell(variable: str, value: object) -> str:
+        return " ".join(sorted(str(value).split(" "))) if variable == "regions" else str(value)
+
+    return sorted(tuple(map(cell, result.variables, row)) for row in result.rows)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in UNION_FORMS.glob("*.rq")))
+def test_per_graph_query_answers_as_its_union_form(seed_trig: Path, name: str) -> None:
+    """Joining inside each report graph (GRAPH ?g) gives the rows the union default graph gives."""
+    assert name in saved_queries()
+    store = load_store([seed_trig])
+    per_graph = run_query(store, resolve_query(name))
+    union = run_query(store, (UNION_FORMS / f"{name}.rq").read_text(encoding="utf-8"))
+    assert "GRAPH ?g" in resolve_query(name) and "GRAPH" not in (UNION_FORMS / f"{name}.rq").read_text("utf-8")
+    assert per_graph.rows and _rows(per_graph) == _rows(union)
+
+
 def test_count_quads_matches_the_file(seed_trig: Path) -> None:
     import pyoxigraph as ox
 
@@ -118,6 +151,17 @@ def _slow_store() -> ox.Store:
 def test_timeout() -> None:
     with pytest.raises(QueryError, match=r"timed out after 0\.001 s"):
         run_query(_slow_store(), "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d }", timeout=0.001)
+
+
+def test_a_timed_out_query_stops_reading_its_results() -> None:
+    """Past its timeout, a query that streams results ends at its next result instead of running on."""
+    before = {t for t in threading.enumerate() if t.name == "kg-query"}
+    with pytest.raises(QueryError, match="timed out"):
+        run_query(_slow_store(), "SELECT ?a WHERE { ?a ?p ?b . ?c ?q ?d }", timeout=0.2)
+    left = [t for t in threading.enumerate() if t.name == "kg-query" and t not in before]
+    for t in left:
+        t.join(3)
+    assert not any(t.is_alive() for t in left)
 
 
 LIMITS = [(None, 2000, False), (10, 10, True), (2000, 2000, False), (0, 0, True)]
