@@ -329,6 +329,7 @@ class Recognizer:
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
         self.naming_heads = frozenset(self.names.naming_heads)
+        self.range_words = frozenset(self.names.range_words)
         self.body_bases = frozenset(self.names.body_bases)
         self.listed_place_heads = frozenset(self.names.listed_place_heads)
         self.object_stops = frozenset(self.names.object_stops)
@@ -435,10 +436,9 @@ class Recognizer:
         q = self.quoted
         if len(inner) > q.max_length or inner in self.generic:
             return None
-        typed_after = next((label for label, rx in self.after_types if rx.match(after)), None)
         # what follows a run of quoted names types them all (“40”“50”人员, “甲”“乙”等投入使用)
         after = _QUOTED_RUN.sub("", after, count=1)
-        typed_after = typed_after or next((label for label, rx in self.after_types if rx.match(after)), None)
+        typed_after = next((label for label, rx in self.after_types if rx.match(after)), None)
         if self.code_name.match(inner):
             qualifies = typed_after is None and any(rx.match(after) for rx in self.reject_after)
             if qualifies or self.code_time.match(after):
@@ -529,8 +529,8 @@ class Recognizer:
         text = doc.text
         out: list[Candidate] = []
         for c in cands:
-            start = doc.starts[c.start]
-            end = doc.starts[c.end] if c.end < len(doc) else len(text)
+            span = doc[c.start : c.end]
+            start, end = span.start_char, span.end_char
             if c.source != "quoted" and c.label in ("Place", "Project") and (
                 self.title_before.search(text, max(0, start - 12), start) or self.title_after.match(text, end)
             ):
@@ -541,7 +541,7 @@ class Recognizer:
     def is_range(self, doc: Toks, k: int) -> bool:
         """Token `k` joins two numbers in a name (1|至|7号地块)."""
         return (
-            doc.words[k] in self.names.range_words
+            doc.words[k] in self.range_words
             and 0 < k < len(doc) - 1
             and doc.tags[k - 1] == "m"
             and doc.tags[k + 1] == "m"
@@ -663,15 +663,8 @@ class Recognizer:
                 and not any(k in bodies for k in range(j, i))
             ):
                 continue  # 研发中心, 贫困地区: a weak head needs a proper name before it
-            if head in self.generic_heads and j == i and tok.tag_ in self.generic_name_tags:
-                continue  # 长效机制, 运行机制: one dictionary word
-            if (
-                head in self.generic_heads
-                and own == ""
-                and doc.words[i - 1] in self.generic_kinds
-                and not any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in doc[j:i])
-            ):
-                continue  # 公共服务|体制|机制, 政府|机构|改革: a kind of mechanism or reform, not a named one
+            if self.bare_generic(doc, j, i, head, own):
+                continue  # 长效机制, 风险控制|机制, 公共服务|体制|机制: a phrase, not a named Program
             if self.level_word.match(name_part):
                 continue  # 省级试点: a level is no name
             if self.count_before.search(text, max(0, doc.starts[j] - 12), doc.starts[j]) and not any(
@@ -681,13 +674,6 @@ class Recognizer:
             head_only = len(name_part) > 1 and name_part in self.heads and label == "Program"
             if name_part in self.generic_heads or head_only:
                 continue  # 改革试点, 机制改革: a head word is not a name
-            if (
-                head in self.generic_heads
-                and i - j <= 2
-                and not own
-                and all(t in self.generic_name_tags for t in doc.tags[j:i])
-            ) or (head in self.generic_heads and j == i - 1 and doc[j].tag_ in self.generic_name_tags):
-                continue  # 机构改革, 长效机制: a bare generic phrase, not a named Program
             if not name_part or (
                 not own
                 and all(t.text in self.generic for t in doc[j:i])
@@ -703,6 +689,24 @@ class Recognizer:
                 label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
             out.append(Candidate(j, i + 1, label, "head"))
         return out
+
+    def bare_generic(self, doc: Toks, j: int, i: int, head: str, own: str) -> bool:
+        """A generic head (机制, 改革, 规划 …) after common words only: one dictionary word
+        (长效机制), one common word (政府|机构改革), two common words before the head word
+        itself (风险控制|机制), or a kind word before it (公共服务|体制|机制)."""
+        if head not in self.generic_heads:
+            return False
+        generic = self.generic_name_tags
+        tags = doc.tags[j:i]
+        if j == i:
+            return doc.tags[i] in generic
+        if j == i - 1 and tags[0] in generic:
+            return True
+        if own:
+            return False
+        if i - j <= 2 and all(t in generic for t in tags):
+            return True
+        return doc.words[i - 1] in self.generic_kinds and not any(t in _NAME_TAGS or t == "m" for t in tags)
 
     def after_class_modifier(self, doc: Toks, j: int) -> bool:
         """A class modifier stands just before token `j`, or before one or two common words there
@@ -896,22 +900,13 @@ class Recognizer:
         out: list[Candidate] = []
         built_next = -1  # where the next Project that a built word follows starts (推进A、B建设)
         for c in reversed(cands):
-            body = c.label == "Organization" and c.source == "head"
-            chained = c.label in ("Organization", "Project") and c.end + 1 == built_next
-            if chained and doc.words[c.end] in _LIST_SEPARATORS:
-                if body:
-                    c = Candidate(c.start, c.end, "Project", c.source)
-                built_next = c.start
-            elif (
-                c.label in ("Organization", "Project")
-                and c.end < len(doc)
-                and self.built_after.match(doc.text, doc.starts[c.end])
-            ):
-                if body:
-                    c = Candidate(c.start, c.end, "Project", c.source)
-                built_next = c.start
-            else:
-                built_next = -1
+            built = c.label in ("Organization", "Project") and (
+                (c.end + 1 == built_next and doc.words[c.end] in _LIST_SEPARATORS)
+                or (c.end < len(doc) and self.built_after.match(doc.text, doc.starts[c.end]) is not None)
+            )
+            if built and c.label == "Organization" and c.source == "head":
+                c = Candidate(c.start, c.end, "Project", c.source)
+            built_next = c.start if built else -1
             after = doc.words[c.end] if c.end < len(doc) else ""
             if c.label == "Project" and c.source == "head" and after in self.built_parts:
                 c = Candidate(c.start, c.end + 1, "Project", c.source)  # 区老年大学迁建: the works is the name
