@@ -5,7 +5,7 @@ The Python API mirrors the CLI::
     from kg import build, extract, query
     ex = extract("seeds/001_db1b2a7e58f2f446.txt")      # Extraction: report + mentions
     build(["seeds"], "out/seeds.trig")                  # BuildSummary
-    query("count-quads", ["out/seeds.trig"])            # Result rows
+    query("corpus-size", ["out/seeds.trig"])            # Result rows
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ app = typer.Typer(
     name="kg",
     help=(
         "Build a knowledge graph from Chinese government work reports (政府工作报告) and query it with SPARQL.\n\n"
-        "Example:  kg build seeds -o out/seeds.trig && kg query count-quads --data out/seeds.trig"
+        "Example:  kg build seeds -o out/seeds.trig && kg query corpus-size --data out/seeds.trig"
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -22,7 +22,7 @@ from kg.errors import KgError
 from kg.facts import Fact, Link, Milestone, fact_key, find_facts
 from kg.normalise import BASE, Entity, entity_iri, iri_segment, link
 from kg.pipeline import Extraction
-from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, PROV, QB, RDF, RDFS, SKOS, XSD
+from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
@@ -63,6 +63,8 @@ class _Terms:
 
 _RDF, _RDFS, _XSD, _KG, _NIF = _Terms(RDF), _Terms(RDFS), _Terms(XSD), _Terms(KG), _Terms(NIF)
 _DCTERMS, _ITSRDF, _PROV, _QB, _SKOS = _Terms(DCTERMS), _Terms(ITSRDF), _Terms(PROV), _Terms(QB), _Terms(SKOS)
+_VOID = _Terms(VOID)
+_VOID_CLASS = f"<{VOID['class']}>"  # a Python keyword, so not an attribute
 # How pyoxigraph (and so every N-Quads file kg wrote before) escapes a character in a string literal.
 _ESCAPES = {i: f"\\u{i:04X}" for i in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)} | {
     0x08: "\\b",
@@ -203,9 +205,36 @@ def report_nquads(ex: Extraction) -> bytes:
         add((node, _ITSRDF.taIdentRef, _iri(men.entity.iri)))
         triples.update(_entity_triples(men.entity, region_iri))
     triples.update(facts_triples(ex, rep_iri, region_iri))
+    _add_statistics(triples, ex, graph_iri(r.report_id))
     # Sorting the lines sorts by (subject, predicate, object): a term is never a prefix of another
     # term unless an @ or ^ (above the space that ends a term) follows.
     return "".join(sorted(f"{s} {p} {o} {g} .\n" for s, p, o in triples)).encode("utf-8")
+
+
+def _add_statistics(triples: set[Triple], ex: Extraction, graph: str) -> None:
+    """Describe the report's graph as a VoID dataset: its size and, per entity type, entities and mentions.
+
+    Counted from what the graph holds, so queries about sizes and types read a few
+    numbers instead of counting every mention. void:triples counts these triples too.
+    """
+    g = _iri(graph)
+    mentions: dict[str, int] = {}
+    for men in ex.mentions:
+        mentions[men.entity.type] = mentions.get(men.entity.type, 0) + 1
+    by_class = {cls: name for name, cls in _TYPE_CLASS.items()}
+    entities: dict[str, int] = {}
+    for _, p, o in triples:
+        if p == _RDF.type and o in by_class:
+            entities[by_class[o]] = entities.get(by_class[o], 0) + 1
+    triples.add((g, _RDF.type, _VOID.Dataset))
+    triples.add((g, _VOID.entities, _int(sum(entities.values()))))
+    for name, count in entities.items():
+        part = _iri(f"{graph}#{name}")
+        triples.add((g, _VOID.classPartition, part))
+        triples.add((part, _VOID_CLASS, _TYPE_CLASS[name]))
+        triples.add((part, _VOID.entities, _int(count)))
+        triples.add((part, _KG.mentionCount, _int(mentions.get(name, 0))))
+    triples.add((g, _VOID.triples, _int(len(triples) + 1)))
 
 
 def report_quads(ex: Extraction) -> list[ox.Quad]:

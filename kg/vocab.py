@@ -6,9 +6,9 @@ An unknown term (a typo) raises AttributeError instead of minting a new IRI.
 from __future__ import annotations
 
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, PROV, QB, RDF, RDFS, SKOS, XSD, DefinedNamespace, Namespace
+from rdflib.namespace import DCTERMS, PROV, QB, RDF, RDFS, SKOS, VOID, XSD, DefinedNamespace, Namespace
 
-__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "PREFIXES", "PROV", "QB", "RDF", "RDFS", "SKOS", "XSD"]
+__all__ = ["DCTERMS", "ITSRDF", "KG", "NIF", "PREFIXES", "PROV", "QB", "RDF", "RDFS", "SKOS", "VOID", "XSD"]
 
 
 class KG(DefinedNamespace):
@@ -79,6 +79,8 @@ class KG(DefinedNamespace):
     evidenceStart: URIRef
     evidenceEnd: URIRef
     byRule: URIRef
+    # Statistics of a report's graph (VoID class partitions)
+    mentionCount: URIRef
 
 
 class NIF(DefinedNamespace):
@@ -118,6 +120,7 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD._NS),
     "prov": str(PROV._NS),
     "qb": str(QB._NS),
+    "void": str(VOID._NS),
     "org": "http://www.w3.org/ns/org#",
     "schema": "https://schema.org/",
 }

@@ -35,9 +35,11 @@ def test_build_then_query(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.is_file()
-    result = runner.invoke(app, ["query", "count-quads", "--data", str(out), "--format", "csv"])
+    result = runner.invoke(app, ["query", "corpus-size", "--data", str(out), "--format", "csv"])
     assert result.exit_code == 0
-    assert int(result.output.splitlines()[1]) > 50
+    assert result.output.splitlines()[0] == "reports,quads,mentions"
+    reports, quads, _ = result.output.splitlines()[1].split(",")
+    assert reports == "1" and int(quads) > 50
 
 
 def test_extract_jsonl_is_what_score_reads() -> None:
@@ -112,9 +114,9 @@ def test_store_build_skip_and_query(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["build", str(DATA / "mini.txt"), "--store", str(db), "-w", "1"])
     assert result.exit_code == 0 and "1 unchanged" in result.output
-    result = runner.invoke(app, ["query", "count-quads", "--store", str(db), "--format", "csv"])
+    result = runner.invoke(app, ["query", "corpus-size", "--store", str(db), "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert int(result.output.splitlines()[1]) > 50
+    assert result.output.splitlines()[1].startswith("1,")
 
 
 def test_store_prune(tmp_path: Path) -> None:
@@ -133,8 +135,8 @@ def test_store_prune(tmp_path: Path) -> None:
     [
         (["build", str(DATA / "mini.txt")], "--store"),
         (["build", str(DATA / "mini.txt"), "-o", "x.nq", "--prune"], "--prune"),
-        (["query", "count-quads"], "--data FILE... or --store DIR"),
-        (["query", "count-quads", "--store", "no-such-store"], "no such store folder"),
+        (["query", "corpus-size"], "--data FILE... or --store DIR"),
+        (["query", "corpus-size", "--store", "no-such-store"], "no such store folder"),
     ],
 )
 def test_missing_graph_is_a_usage_error(args: list[str], message: str) -> None:
@@ -304,11 +306,11 @@ def test_unexpected_error_is_one_line_without_debug(tmp_path: Path, monkeypatch:
         raise ValueError("unexpected")
 
     monkeypatch.setattr("kg.sparql.load_store", fail)
-    result = runner.invoke(app, ["query", "count-quads", "--data", str(tmp_path / "x.trig")])
+    result = runner.invoke(app, ["query", "corpus-size", "--data", str(tmp_path / "x.trig")])
     assert result.exit_code == 2
     assert result.stderr.startswith("kg: internal error: ValueError: unexpected; this is a bug in kg")
     assert len(result.stderr.splitlines()) == 1
-    result = runner.invoke(app, ["--debug", "query", "count-quads", "--data", str(tmp_path / "x.trig")])
+    result = runner.invoke(app, ["--debug", "query", "corpus-size", "--data", str(tmp_path / "x.trig")])
     assert isinstance(result.exception, ValueError)
 
 
