@@ -8,10 +8,13 @@ punctuation and `_SP` for white space.
 
 from __future__ import annotations
 
+import kg.quickimport  # noqa: F401  (first: imports spaCy and jieba without what kg never uses)
+
+# isort: split
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -108,7 +111,8 @@ class JiebaTokenizer:
         self.split_guessed = re.compile(rules.split_guessed).match
         self.units_after_number = frozenset(rules.units_after_number)
 
-    def __call__(self, text: str) -> Doc:
+    def split(self, text: str) -> tuple[list[str], list[str], list[int]]:
+        """The words of `text`, their tags and start offsets (the tokens of :meth:`__call__`, without a Doc)."""
         words: list[str] = []
         tags: list[str] = []
         starts: list[int] = []
@@ -143,12 +147,32 @@ class JiebaTokenizer:
                 tags.append("m")
             else:
                 tags.append(tag or "nx")
-        doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
         if "".join(words) != text:
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")
+        return words, tags, starts
+
+    def __call__(self, text: str) -> Doc:
+        words, tags, starts = self.split(text)
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
         # The same tokens as plain lists, so that later steps need not build spaCy Token objects.
         doc.user_data[TOKENS_KEY] = (text, words, tags, starts)
         return doc
+
+
+    def phrase_tokenizer(self) -> Callable[[str], Doc]:
+        """A tokenizer for many short phrase patterns: the same words, as Docs over a bare `Vocab`.
+
+        A phrase matcher on ORTH keeps only each token's text (as its hash), so the Docs
+        need not share the pipeline's vocabulary; a bare one skips computing the lexical
+        attributes of every new word (0.5 s for the ruler's 6.7k patterns, now 0.15 s).
+        """
+        vocab = Vocab()
+
+        def tokenize(text: str) -> Doc:
+            words = self.split(text)[0]
+            return Doc(vocab, words=words, spaces=[False] * len(words))
+
+        return tokenize
 
 
 def make_nlp() -> Language:
