@@ -110,6 +110,8 @@ class JiebaTokenizer:
         rules = segment_rules()
         self.split_guessed = re.compile(rules.split_guessed).match
         self.units_after_number = frozenset(rules.units_after_number)
+        self.known: dict[str, str] = {}
+        """The tag of each word seen whose tag and split depend on the word alone (skips the checks on repeats)."""
 
     def split(self, text: str) -> tuple[list[str], list[str], list[int]]:
         """The words of `text`, their tags and start offsets (the tokens of :meth:`__call__`, without a Doc)."""
@@ -121,7 +123,15 @@ class JiebaTokenizer:
         split = self.split_guessed
         start = 0
         units = self.units_after_number
+        known = self.known
         for word in self.jieba.cut(text, HMM=True):
+            final = known.get(word)
+            if final is not None:
+                words.append(word)
+                starts.append(start)
+                start += len(word)
+                tags.append(final)
+                continue
             tag = get(word)
             m = split(word) if tag is None else None
             after_number = tag is None and len(word) > 1 and word[0] in units and bool(tags) and tags[-1] == "m"
@@ -140,13 +150,16 @@ class JiebaTokenizer:
             starts.append(start)
             start += len(word)
             if word.isspace():
-                tags.append("_SP")
+                final = "_SP"
             elif not any(ch.isalnum() for ch in word):
-                tags.append("w")
+                final = "w"
             elif number(word):
-                tags.append("m")
+                final = "m"
             else:
-                tags.append(tag or "nx")
+                final = tag or "nx"
+            tags.append(final)
+            if tag is not None or not (len(word) > 1 and word[0] in units):
+                known[word] = final
         if "".join(words) != text:
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")
         return words, tags, starts
@@ -157,7 +170,6 @@ class JiebaTokenizer:
         # The same tokens as plain lists, so that later steps need not build spaCy Token objects.
         doc.user_data[TOKENS_KEY] = (text, words, tags, starts)
         return doc
-
 
     def phrase_tokenizer(self) -> Callable[[str], Doc]:
         """A tokenizer for many short phrase patterns: the same words, as Docs over a bare `Vocab`.
