@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import kg.quickimport  # noqa: F401  (first: imports spaCy and jieba without what kg never uses)
+
+# isort: split
 import bisect
 import logging
 from collections.abc import Callable, Iterable, Iterator

@@ -30,7 +30,7 @@ from spacy.tokens import Doc, Span
 
 from kg.ingest import divisions
 from kg.resources import Strict, data_dir, data_path, load_jsonl, load_tsv, load_yaml, word_list
-from kg.segment import TOKENS_KEY
+from kg.segment import TOKENS_KEY, JiebaTokenizer
 
 EntityType = Literal["Place", "Organization", "Project", "Program", "Event"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Place", "Organization", "Project", "Program", "Event")
@@ -1007,6 +1007,13 @@ def make_recognizer(nlp: Language, name: str) -> Recognizer:
 def add_recognizer(nlp: Language) -> Language:
     """Add the EntityRuler (lexicons) and `kg_recognizer` to a pipeline."""
     ruler: EntityRuler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})  # type: ignore[assignment]
-    ruler.add_patterns(ruler_patterns())  # type: ignore[arg-type]
+    tokenizer = nlp.tokenizer
+    if isinstance(tokenizer, JiebaTokenizer):
+        # The ruler tokenizes its phrase patterns with nlp.pipe: the same words, built cheaper.
+        nlp.tokenizer = tokenizer.phrase_tokenizer()
+    try:
+        ruler.add_patterns(ruler_patterns())  # type: ignore[arg-type]
+    finally:
+        nlp.tokenizer = tokenizer
     nlp.add_pipe("kg_recognizer")
     return nlp

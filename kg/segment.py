@@ -8,10 +8,13 @@ punctuation and `_SP` for white space.
 
 from __future__ import annotations
 
+import kg.quickimport  # noqa: F401  (first: imports spaCy and jieba without what kg never uses)
+
+# isort: split
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -107,8 +110,11 @@ class JiebaTokenizer:
         rules = segment_rules()
         self.split_guessed = re.compile(rules.split_guessed).match
         self.units_after_number = frozenset(rules.units_after_number)
+        self.known: dict[str, str] = {}
+        """The tag of each word seen whose tag and split depend on the word alone (skips the checks on repeats)."""
 
-    def __call__(self, text: str) -> Doc:
+    def split(self, text: str) -> tuple[list[str], list[str], list[int]]:
+        """The words of `text`, their tags and start offsets (the tokens of :meth:`__call__`, without a Doc)."""
         words: list[str] = []
         tags: list[str] = []
         starts: list[int] = []
@@ -117,7 +123,15 @@ class JiebaTokenizer:
         split = self.split_guessed
         start = 0
         units = self.units_after_number
+        known = self.known
         for word in self.jieba.cut(text, HMM=True):
+            final = known.get(word)
+            if final is not None:
+                words.append(word)
+                starts.append(start)
+                start += len(word)
+                tags.append(final)
+                continue
             tag = get(word)
             m = split(word) if tag is None else None
             after_number = tag is None and len(word) > 1 and word[0] in units and bool(tags) and tags[-1] == "m"
@@ -136,19 +150,41 @@ class JiebaTokenizer:
             starts.append(start)
             start += len(word)
             if word.isspace():
-                tags.append("_SP")
+                final = "_SP"
             elif not any(ch.isalnum() for ch in word):
-                tags.append("w")
+                final = "w"
             elif number(word):
-                tags.append("m")
+                final = "m"
             else:
-                tags.append(tag or "nx")
-        doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
+                final = tag or "nx"
+            tags.append(final)
+            if tag is not None or not (len(word) > 1 and word[0] in units):
+                known[word] = final
         if "".join(words) != text:
             raise KgError("segmentation changed the text; this is a bug in kg, please report it")
+        return words, tags, starts
+
+    def __call__(self, text: str) -> Doc:
+        words, tags, starts = self.split(text)
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
         # The same tokens as plain lists, so that later steps need not build spaCy Token objects.
         doc.user_data[TOKENS_KEY] = (text, words, tags, starts)
         return doc
+
+    def phrase_tokenizer(self) -> Callable[[str], Doc]:
+        """A tokenizer for many short phrase patterns: the same words, as Docs over a bare `Vocab`.
+
+        A phrase matcher on ORTH keeps only each token's text (as its hash), so the Docs
+        need not share the pipeline's vocabulary; a bare one skips computing the lexical
+        attributes of every new word (0.5 s for the ruler's 6.7k patterns, now 0.15 s).
+        """
+        vocab = Vocab()
+
+        def tokenize(text: str) -> Doc:
+            words = self.split(text)[0]
+            return Doc(vocab, words=words, spaces=[False] * len(words))
+
+        return tokenize
 
 
 def make_nlp() -> Language:

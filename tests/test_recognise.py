@@ -110,3 +110,24 @@ def test_spans_are_flat_and_quotes_stay_outside() -> None:
     assert spans == sorted(spans)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     assert all(not e.text.startswith("“") and not e.text.endswith("”") for e in doc.ents)
+
+
+def test_ruler_patterns_match_as_if_tokenized_by_the_pipeline() -> None:
+    """The ruler's phrase patterns, built over a bare vocabulary, match what spaCy's own path would."""
+    from spacy.pipeline import EntityRuler
+
+    from kg.recognise import ruler_patterns
+    from kg.segment import make_nlp
+    from tests.conftest import SEED_000, SEED_001
+
+    plain = make_nlp()
+    own: EntityRuler = plain.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})  # type: ignore[assignment]
+    own.add_patterns(ruler_patterns())  # type: ignore[arg-type]
+    ruler: EntityRuler = nlp().get_pipe("entity_ruler")  # type: ignore[assignment]
+    assert isinstance(nlp().tokenizer, type(plain.tokenizer))  # the pipeline's tokenizer is put back
+    assert len(ruler) == len(own) > 6000 and ruler.labels == own.labels
+    assert [p["pattern"] for p in ruler.patterns] == [p["pattern"] for p in own.patterns]
+    for path in (SEED_000, SEED_001):
+        doc = plain(path.read_text(encoding="utf-8"))
+        found = own.match(doc)
+        assert len(found) > 50 and ruler.match(doc) == found

@@ -49,6 +49,28 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"{path}:{line}: max_length")
 
 
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    text = data_path("rules", "quoted.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "quoted.yaml"
+    path.write_text(text.replace("max_length: 30", "max_length: [30"), encoding="utf-8")
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("max_length"))
+    with pytest.raises(DataFileError, match="not valid YAML") as err:
+        load_yaml(path, QuotedRules)
+    # the parser notices the unclosed list on a later line, never an earlier one
+    assert int(str(err.value).removeprefix(f"{path}:").split(":")[0]) > line
+
+
+def test_shipped_yaml_reads_the_same_with_the_python_parser() -> None:
+    """libyaml (used where PyYAML has it) and PyYAML's own parser give the same data."""
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml: kg uses its Python parser")
+    for path in sorted(data_path().rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.safe_load(text), path
+
+
 def test_bad_tsv_row(tmp_path: Path) -> None:
     path = tmp_path / "heads.tsv"
     path.write_text("大厦\tProject\n广场\n", encoding="utf-8")

@@ -49,3 +49,24 @@ def test_a_unit_glued_to_a_name_goes_back_to_its_number() -> None:
     doc = nlp()("2023年云计算中心投用")
     assert [t.text for t in doc][:2] == ["2023", "年"]
     assert doc.text == "2023年云计算中心投用"
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "杭州市拱墅区人民政府", "“一带一路”倡议"])
+def test_phrase_tokenizer_gives_the_same_words(text: str) -> None:
+    tokenizer = nlp().tokenizer
+    phrase = tokenizer.phrase_tokenizer()(text)  # type: ignore[attr-defined]
+    assert [t.text for t in phrase] == [t.text for t in tokenizer(text)]
+    assert phrase.vocab is not nlp().vocab  # a bare vocabulary: no lexical attributes computed for the pipeline
+
+
+REPEATS = ["2023年云计算中心投用", "年云计算中心", "以大关路为轴心，大关路为", "建设临平街为中心", *TEXTS]
+
+
+@pytest.mark.parametrize("text", REPEATS)
+def test_words_seen_before_are_split_and_tagged_the_same(text: str) -> None:
+    tokenizer = nlp().tokenizer
+    tokenizer.known.clear()  # type: ignore[attr-defined]
+    first = tokenizer.split(text)  # type: ignore[attr-defined]
+    for other in REPEATS:  # every word now seen, in other contexts too
+        tokenizer.split(other)  # type: ignore[attr-defined]
+    assert tokenizer.split(text) == first  # type: ignore[attr-defined]
