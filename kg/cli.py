@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -378,6 +379,14 @@ def serve(
     limit: Annotated[int, typer.Option("--limit", help="Most rows (or triples) per answer; 0: no limit.")] = (
         DEFAULT_LIMIT
     ),
+    memory: Annotated[
+        bool,
+        typer.Option(
+            "--memory",
+            help="Copy the store into memory at start-up: queries answer 2-4x faster; "
+            "costs about 13 s and 1 GB of memory per million quads.",
+        ),
+    ] = False,
 ) -> None:
     """Serve a store as a read-only SPARQL 1.1 Protocol endpoint (SPARQLWrapper, YASGUI, curl).
 
@@ -389,10 +398,15 @@ def serve(
               curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' localhost:7878
     """
     from kg.serve import Settings, make_server
-    from kg.sparql import open_store
+    from kg.sparql import copy_to_memory, open_store
 
     try:
         db = open_store(store)
+        if memory:
+            started = time.perf_counter()
+            typer.echo(f"kg: copying {store} into memory...", err=True)
+            db = copy_to_memory(db)
+            typer.echo(f"kg: {len(db):,} quads in memory in {time.perf_counter() - started:.1f} s", err=True)
         server = make_server(db, host, port, Settings(allow_service, _positive(timeout), limit if limit > 0 else None))
     except KgError as exc:
         _fail(exc)

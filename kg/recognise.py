@@ -531,8 +531,10 @@ class Recognizer:
         for c in cands:
             span = doc[c.start : c.end]
             start, end = span.start_char, span.end_char
-            if c.source != "quoted" and c.label in ("Place", "Project") and (
-                self.title_before.search(text, max(0, start - 12), start) or self.title_after.match(text, end)
+            if (
+                c.source != "quoted"
+                and c.label in ("Place", "Project")
+                and (self.title_before.search(text, max(0, start - 12), start) or self.title_after.match(text, end))
             ):
                 continue
             out.append(c)

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT, Result, Term, format_result, run_query
+from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT, Result, Term, format_result, results_json, run_query
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,7 @@ def render(result: Result, accept: str) -> tuple[str, bytes] | None:
     if mtype == XML:
         return mtype, results_xml(result).encode("utf-8")
     if mtype == JSON:
-        doc: dict[str, object] = json.loads(format_result(result, "json"))
-        return mtype, json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        return mtype, json.dumps(results_json(result), ensure_ascii=False).encode("utf-8")
     return mtype, format_result(result, "csv" if mtype == CSV else "tsv").encode("utf-8")
 
 

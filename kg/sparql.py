@@ -106,6 +106,17 @@ def open_store(path: Path) -> ox.Store:
         raise KgError(f"{path}: cannot open as a kg store ({exc})") from exc
 
 
+def copy_to_memory(store: ox.Store) -> ox.Store:
+    """An in-memory copy of `store`, for a long-running server.
+
+    The same queries answer 2–4 times faster than from the on-disk (RocksDB) store, at the
+    price of the copy (about 13 s and 1 GB of memory per million quads on a 2-core machine).
+    """
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    return copy
+
+
 @dataclass
 class Result:
     """A query's answer: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE.
@@ -273,23 +284,14 @@ def format_result(result: Result, fmt: str) -> str:
     if result.triples is not None:
         data = ox.serialize(result.triples, None, ox.RdfFormat.N_TRIPLES)
         return data.decode("utf-8") if data else ""
+    if fmt == "json":
+        # No indent: an indented dump runs json's pure-Python encoder, 25 times slower.
+        return json.dumps(results_json(result), ensure_ascii=False) + "\n"
     if result.boolean is not None:
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
         return ("true" if result.boolean else "false") + "\n"
     if fmt == "table":
         rows = [[term_text(t) for t in row] for row in result.rows]
         return _table(result.variables, rows) + f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
-    if fmt == "json":
-        bindings = []
-        for row in result.rows:
-            b: dict[str, dict[str, str]] = {}
-            for var, t in zip(result.variables, row, strict=True):
-                if t is not None:
-                    b[var] = _json_term(t)
-            bindings.append(b)
-        doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
-        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
@@ -303,6 +305,20 @@ def format_result(result: Result, fmt: str) -> str:
     for row in result.rows:
         lines.append("\t".join("" if t is None else str(t) for t in row))
     return "\n".join(lines) + "\n"
+
+
+def results_json(result: Result) -> dict[str, object]:
+    """A SELECT or ASK answer as a W3C SPARQL 1.1 Query Results JSON document."""
+    if result.boolean is not None:
+        return {"head": {}, "boolean": result.boolean}
+    bindings = []
+    for row in result.rows:
+        b: dict[str, dict[str, str]] = {}
+        for var, t in zip(result.variables, row, strict=True):
+            if t is not None:
+                b[var] = _json_term(t)
+        bindings.append(b)
+    return {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
 
 
 def _json_term(t: Term) -> dict[str, str]:

@@ -75,9 +75,14 @@ def _tree(pid: int) -> list[int]:
 
 
 def run(cmd: list[str]) -> dict[str, object]:
-    """Run `cmd` to the end; wall seconds and peak RSS (MB) of its process tree."""
+    """Run `cmd` to the end; wall seconds and peak RSS (MB) of its process tree.
+
+    Bytecode caching is on, as in a normal install, even where PYTHONDONTWRITEBYTECODE is set
+    (otherwise kg's own modules, installed in editable mode, are compiled again by every process).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = {"tree": 0, "largest": 0}
 
     def sample() -> None:

@@ -137,6 +137,7 @@ def test_store_prune(tmp_path: Path) -> None:
         (["build", str(DATA / "mini.txt"), "-o", "x.nq", "--prune"], "--prune"),
         (["query", "corpus-size"], "--data FILE... or --store DIR"),
         (["query", "corpus-size", "--store", "no-such-store"], "no such store folder"),
+        (["serve", "--store", "no-such-store", "--memory"], "no such store folder"),
     ],
 )
 def test_missing_graph_is_a_usage_error(args: list[str], message: str) -> None:

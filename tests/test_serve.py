@@ -14,7 +14,7 @@ import pytest
 
 from kg.builder import build
 from kg.serve import CSV, JSON, TSV, XML, Settings, make_server, negotiate
-from kg.sparql import open_store
+from kg.sparql import copy_to_memory, open_store, resolve_query, run_query, saved_queries
 from tests.conftest import SEEDS
 
 SPARQLWrapper = pytest.importorskip(
@@ -119,3 +119,36 @@ def test_result_limit_is_marked(endpoint: str) -> None:
 def test_not_acceptable(endpoint: str) -> None:
     code, body, _ = _http(endpoint, {"query": COUNT}, accept="image/png")
     assert code == 406 and "application/sparql-results+json" in body
+
+
+def test_memory_copy_answers_as_the_store(store_dir: Path) -> None:
+    """`kg serve --memory` serves a copy: every saved query gives the rows the on-disk store gives."""
+    disk = open_store(store_dir)
+    memory = copy_to_memory(disk)
+    assert len(memory) == len(disk) > 1000
+    for name in saved_queries():
+        sparql = resolve_query(name)
+        want = sorted(map(_canonical, run_query(disk, sparql).rows))
+        assert sorted(map(_canonical, run_query(memory, sparql).rows)) == want, name
+
+
+def _canonical(row: list[ox.NamedNode | ox.BlankNode | ox.Literal | None]) -> str:
+    """A row as text; a GROUP_CONCAT list (programs-by-region) comes in store order, so its items are sorted."""
+    cells = [" ".join(sorted(t.value.split(" "))) if isinstance(t, ox.Literal) else str(t) for t in row]
+    return "\t".join(cells)
+
+
+def test_memory_copy_is_served(store_dir: Path) -> None:
+    server = make_server(copy_to_memory(open_store(store_dir)), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        sw = SPARQLWrapper.SPARQLWrapper(f"http://{host!s}:{port}/sparql")
+        sw.setQuery(COUNT)
+        sw.setReturnFormat(SPARQLWrapper.JSON)
+        n = int(sw.queryAndConvert()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert n == len(open_store(store_dir))
