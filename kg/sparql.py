@@ -175,7 +175,7 @@ def _collect(
             raise _Stopped
         if limit is not None and len(rows) >= limit:
             return Result(variables, rows, truncated=True)
-        rows.append([sol[v] for v in variables])
+        rows.append(list(sol))  # in the order of `variables`; faster than looking each one up
     return Result(variables, rows)
 
 
