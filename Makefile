@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/kg build seeds -o out/seeds.trig
 	$(BIN)/kg build seeds -o out/seeds.ttl --quiet
 	@echo
-	@echo "Q1. How many distinct entities of each type does each report name?"
+	@echo "Q1. How many entities of each type does each report name, in how many mentions?"
 	$(BIN)/kg query entities-by-type --data out/seeds.trig
 	@echo
 	@echo "Q2. Which programs appear in the reports of which regions, and how often?"
