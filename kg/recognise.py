@@ -157,6 +157,8 @@ class QuotedRules(Strict):
     reject_after: list[str]
     code_name: str
     code_name_time_after: str
+    plan_period: str
+    plan_period_plan_after: str
     after_types: list[TypedPattern]
     default_type: EntityType
     title_work_before: str
@@ -164,7 +166,9 @@ class QuotedRules(Strict):
     event_before: str
     common_word_tags: list[str]
 
-    _check = field_validator("code_name", "code_name_time_after", "title_work_before")(_compiles)
+    _check = field_validator(
+        "code_name", "code_name_time_after", "plan_period", "plan_period_plan_after", "title_work_before"
+    )(_compiles)
 
 
 class NameRules(Strict):
@@ -352,6 +356,8 @@ class Recognizer:
         self.reject_after = [re.compile(p) for p in q.reject_after]
         self.code_name = re.compile(q.code_name)
         self.code_time = re.compile(q.code_name_time_after)
+        self.plan_period = re.compile(q.plan_period)
+        self.plan_after = re.compile(q.plan_period_plan_after)
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
         self.title_list = re.compile(q.title_list_after)
@@ -443,6 +449,8 @@ class Recognizer:
             qualifies = typed_after is None and any(rx.match(after) for rx in self.reject_after)
             if qualifies or self.code_time.match(after):
                 return None  # “十四五”时期; “4050”人员
+            if self.plan_period.match(inner) and not self.plan_after.match(after):
+                return None  # “十四五”开好局: the period, not the plan (“十四五”规划)
             return "Program"
         if any(rx.search(inner) for rx in self.reject_inside):
             return None

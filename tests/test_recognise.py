@@ -50,6 +50,9 @@ FOUND = [
     ("a quoted service starting with 零", "推行“零跑腿服务”。", ("零跑腿服务", "Program")),
     ("a brand name ending in 国际", "竣工星河国际、丰元大厦。", ("星河国际", "Project")),
     ("a road's section", "改造临江路北段。", ("临江路北段", "Place")),
+    ("a plan period before its plan word", "高质量编制“十六五”规划。", ("十六五", "Program")),
+    ("a police branch by its place", "牵头单位：临江公安分局。", ("临江公安分局", "Organization")),
+    ("a sports club", "支持临江飞鹰篮球俱乐部发展。", ("临江飞鹰篮球俱乐部", "Organization")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
 ]
 
@@ -60,6 +63,8 @@ NOT_FOUND = [
     ("congress session", "落实县十七届人大二次会议部署。", "人大"),
     ("role noun", "人大代表提出建议，政协委员积极履职。", "人大"),
     ("plan period as time", "“十四五”时期发展势头良好。", "十四五"),
+    ("plan period with no plan word", "确保“十六五”开好局、起好步。", "十六五"),
+    ("a club of common words", "引进培育高端职业体育俱乐部。", "体育俱乐部"),
     ("generic noun", "全区企业和学校积极参与。", "企业"),
     ("type word after a quoted name", "入选“326”人才计划5人。", "人才计划"),
     ("strategic cooperation is no strategy", "与临江大学开展战略合作。", "战略"),
