@@ -42,6 +42,7 @@ _TYPE_CLASS = {
         "Event": KG.Event,
     }.items()
 }
+_CLASS_TYPE = {cls: name for name, cls in _TYPE_CLASS.items()}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -221,11 +222,10 @@ def _add_statistics(triples: set[Triple], ex: Extraction, graph: str) -> None:
     mentions: dict[str, int] = {}
     for men in ex.mentions:
         mentions[men.entity.type] = mentions.get(men.entity.type, 0) + 1
-    by_class = {cls: name for name, cls in _TYPE_CLASS.items()}
     entities: dict[str, int] = {}
     for _, p, o in triples:
-        if p == _RDF.type and o in by_class:
-            entities[by_class[o]] = entities.get(by_class[o], 0) + 1
+        if p == _RDF.type and o in _CLASS_TYPE:
+            entities[_CLASS_TYPE[o]] = entities.get(_CLASS_TYPE[o], 0) + 1
     triples.add((g, _RDF.type, _VOID.Dataset))
     triples.add((g, _VOID.entities, _int(sum(entities.values()))))
     for name, count in entities.items():

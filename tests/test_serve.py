@@ -7,6 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,15 +48,24 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
-def endpoint(store_dir: Path) -> Iterator[str]:
-    server = make_server(open_store(store_dir), "127.0.0.1", 0, Settings(limit=5))
+@contextmanager
+def _serving(store: ox.Store, settings: Settings | None = None) -> Iterator[str]:
+    """A server for `store` on a free local port, in a thread; yields its endpoint URL."""
+    server = make_server(store, "127.0.0.1", 0, settings)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
-    yield f"http://{host!s}:{port}/sparql"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://{host!s}:{port}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def endpoint(store_dir: Path) -> Iterator[str]:
+    with _serving(open_store(store_dir), Settings(limit=5)) as url:
+        yield url
 
 
 @pytest.mark.parametrize(("accept", "offered", "expected"), NEGOTIATION)
@@ -139,16 +149,9 @@ def _canonical(row: list[ox.NamedNode | ox.BlankNode | ox.Literal | None]) -> st
 
 
 def test_memory_copy_is_served(store_dir: Path) -> None:
-    server = make_server(copy_to_memory(open_store(store_dir)), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        sw = SPARQLWrapper.SPARQLWrapper(f"http://{host!s}:{port}/sparql")
+    with _serving(copy_to_memory(open_store(store_dir))) as url:
+        sw = SPARQLWrapper.SPARQLWrapper(url)
         sw.setQuery(COUNT)
         sw.setReturnFormat(SPARQLWrapper.JSON)
         n = int(sw.queryAndConvert()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
-    finally:
-        server.shutdown()
-        server.server_close()
     assert n == len(open_store(store_dir))
