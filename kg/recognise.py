@@ -144,7 +144,16 @@ class NamedPattern(Strict):
 
 
 def _compiles(v: str) -> str:
-    re.compile(v)
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {v!r}: {exc}; fix the pattern") from exc
+    return v
+
+
+def _compiles_all(v: list[str]) -> list[str]:
+    for pattern in v:
+        _compiles(pattern)
     return v
 
 
@@ -153,9 +162,11 @@ class QuotedRules(Strict):
 
     max_length: int
     reject_inside: list[str]
+    reject_inside_untyped: list[str]
     reject_before: list[str]
     reject_after: list[str]
     code_name: str
+    code_name_min_chars: int
     code_name_time_after: str
     plan_period: str
     plan_period_plan_after: str
@@ -163,12 +174,23 @@ class QuotedRules(Strict):
     default_type: EntityType
     title_work_before: str
     title_list_after: str
+    motto_inside: str
+    motto_after: str
     event_before: str
     common_word_tags: list[str]
 
     _check = field_validator(
-        "code_name", "code_name_time_after", "plan_period", "plan_period_plan_after", "title_work_before"
+        "code_name",
+        "code_name_time_after",
+        "plan_period",
+        "plan_period_plan_after",
+        "title_work_before",
+        "motto_inside",
+        "motto_after",
     )(_compiles)
+    _check_lists = field_validator("reject_inside", "reject_inside_untyped", "reject_before", "reject_after")(
+        _compiles_all
+    )
 
 
 class NameRules(Strict):
@@ -352,6 +374,7 @@ class Recognizer:
         self.counted = re.compile(self.names.counted)
         q = self.quoted
         self.reject_inside = [re.compile(p) for p in q.reject_inside]
+        self.reject_inside_untyped = [re.compile(p) for p in q.reject_inside_untyped]
         self.reject_before = [re.compile(p) for p in q.reject_before]
         self.reject_after = [re.compile(p) for p in q.reject_after]
         self.code_name = re.compile(q.code_name)
@@ -361,6 +384,8 @@ class Recognizer:
         self.after_types = [(t.type, re.compile(t.pattern)) for t in q.after_types]
         self.title_work = re.compile(q.title_work_before)
         self.title_list = re.compile(q.title_list_after)
+        self.motto_inside = re.compile(q.motto_inside)
+        self.motto_after = re.compile(q.motto_after)
         self.event_before = re.compile(q.event_before)
         self.common_word_tags = frozenset(q.common_word_tags)
         self.has_numeral = re.compile("[0-9一二三四五六七八九十百千两]")
@@ -451,13 +476,19 @@ class Recognizer:
                 return None  # “十四五”时期; “4050”人员
             if self.plan_period.match(inner) and not self.plan_after.match(after):
                 return None  # “十四五”开好局: the period, not the plan (“十四五”规划)
+            if len(inner) < q.code_name_min_chars and typed_after is None:
+                return None  # 从“0”到“1”
             return "Program"
         if any(rx.search(inner) for rx in self.reject_inside):
             return None
+        if typed_after is None and any(rx.search(inner) for rx in self.reject_inside_untyped):
+            return None  # “菜单式” alone; “菜单式”服务 is typed by its 服务
         if typed_after is None and (
             any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
         ):
             return None
+        if typed_after is None and self.motto_inside.search(inner) and self.motto_after.match(after):
+            return None  # “稳字当头、稳中求进”要求; “土十条”要求 is a name
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
         if typed_after is None and self.event_before.search(before):

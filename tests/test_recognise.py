@@ -54,6 +54,11 @@ FOUND = [
     ("a police branch by its place", "牵头单位：临江公安分局。", ("临江公安分局", "Organization")),
     ("a sports club", "支持临江飞鹰篮球俱乐部发展。", ("临江飞鹰篮球俱乐部", "Organization")),
     ("the party's campaign", "开展党的作风建设专项行动。", ("党的作风建设专项行动", "Program")),
+    ("a numbered short form before 要求", "落实“三早”要求，强化监测。", ("三早", "Program")),
+    ("a short document name before 要求", "落实“水八条”要求。", ("水八条", "Program")),
+    ("a scheme for firms", "健全“2+N”企业服务机制。", ("2+N", "Program")),
+    ("a long name ending in a figure word", "发布“临江·中国茶叶指数”。", ("临江·中国茶叶指数", "Program")),
+    ("a quoted code of two characters", "实施“双百”计划。", ("双百", "Program")),
 ]
 
 NOT_FOUND = [
@@ -92,6 +97,19 @@ NOT_FOUND = [
     ("a maxim in quotes", "践行“发展才是硬道理”。", "硬道理"),
     ("problems in quotes", "缓解“看病难、办证难”。", "看病难"),
     ("a body named before the list it enters", "入选全省“星级示范派出所”名单。", "派出所"),
+    ("a one-character code", "实现从“0”到“1”的突破。", "1"),
+    ("a motto named by 总要求", "坚持“稳字为先、进字当头”总要求。", "稳字为先"),
+    ("a long motto named by 要求", "按照“以全新面貌迎接建县六十周年”要求推进。", "全新面貌"),
+    ("an ideological formula", "统筹推进“五位一体”总体布局。", "五位一体"),
+    ("a class of firms", "新增“瞪羚”企业12家。", "瞪羚"),
+    ("a problem fought", "驰而不息纠治“四风”。", "四风"),
+    ("crimes struck", "依法打击“两抢一盗”等犯罪。", "两抢一盗"),
+    ("a rating won", "在全省考核中获“三连优”。", "三连优"),
+    ("an honour named as such", "临江区保持平安建设最高荣誉“平安杯”。", "平安杯"),
+    ("a short figure of speech", "擦亮临江“城市名片”。", "城市名片"),
+    ("rhetoric answering rhetoric", "以“临江之答”回应“时代之问”。", "临江之答"),
+    ("a title a county seeks", "争当“全国生态文明示范县”。", "示范县"),
+    ("a place word in quotes", "把服务送到群众“身边”。", "身边"),
 ]
 
 

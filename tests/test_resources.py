@@ -108,3 +108,23 @@ def test_bad_segment_rule(tmp_path: Path, value: str, problem: str) -> None:
         load_yaml(path, SegmentRules)
     assert str(err.value).startswith(f"{path}:2: ")
     assert problem in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["reject_inside_untyped", "reject_before", "code_name"])
+def test_bad_quoted_pattern_names_its_line(tmp_path: Path, key: str) -> None:
+    """A pattern that does not compile fails at load, with the file, its line and the fix."""
+    lines = data_path("rules", "quoted.yaml").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith(f"{key}:"))
+    if lines[at].strip() == f"{key}:":  # a list: spoil its first item
+        at += 1
+        while not lines[at].startswith("  - "):
+            at += 1
+        lines[at] = "  - '[式'"
+    else:
+        lines[at] = f"{key}: '[式'"
+    path = tmp_path / "quoted.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        load_yaml(path, QuotedRules)
+    assert str(err.value).startswith(f"{path}:{at + 1}: ")
+    assert "not a valid regular expression: '[式'" in str(err.value) and "fix the pattern" in str(err.value)
