@@ -110,6 +110,7 @@ NOT_FOUND = [
     ("rhetoric answering rhetoric", "以“临江之答”回应“时代之问”。", "临江之答"),
     ("a title a county seeks", "争当“全国生态文明示范县”。", "示范县"),
     ("a place word in quotes", "把服务送到群众“身边”。", "身边"),
+    ("a dictionary word jieba tags as a person name", "抓住产业升级这个“牛鼻子”。", "牛鼻子"),
 ]
 
 
