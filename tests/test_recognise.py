@@ -59,6 +59,8 @@ FOUND = [
     ("a scheme for firms", "健全“2+N”企业服务机制。", ("2+N", "Program")),
     ("a long name ending in a figure word", "发布“临江·中国茶叶指数”。", ("临江·中国茶叶指数", "Program")),
     ("a quoted code of two characters", "实施“双百”计划。", ("双百", "Program")),
+    ("a campaign named by what it raises", "深入实施临江街区品质提升行动。", ("临江街区品质提升行动", "Program")),
+    ("a three-year campaign", "制定海洋经济发展三年行动。", ("海洋经济发展三年行动", "Program")),
 ]
 
 NOT_FOUND = [
@@ -111,6 +113,7 @@ NOT_FOUND = [
     ("a title a county seeks", "争当“全国生态文明示范县”。", "示范县"),
     ("a place word in quotes", "把服务送到群众“身边”。", "身边"),
     ("a dictionary word jieba tags as a person name", "抓住产业升级这个“牛鼻子”。", "牛鼻子"),
+    ("a campaign head alone", "开展各类整治行动。", "整治行动"),
 ]
 
 
