@@ -224,6 +224,8 @@ class NameRules(Strict):
     generic_kinds: list[str]
     weak_heads: list[str]
     proper_heads: list[str]
+    water_heads: list[str]
+    water_name_next_tags: list[str]
     naming_heads: list[str]
     range_words: list[str]
     function_chars: str
@@ -354,6 +356,8 @@ class Recognizer:
         self.generic_kinds = frozenset(self.names.generic_kinds)
         self.weak_heads = frozenset(self.names.weak_heads)
         self.proper_heads = frozenset(self.names.proper_heads)
+        self.water_heads = frozenset(self.names.water_heads)
+        self.water_next_tags = frozenset(self.names.water_name_next_tags)
         self.naming_heads = frozenset(self.names.naming_heads)
         self.range_words = frozenset(self.names.range_words)
         self.body_bases = frozenset(self.names.body_bases)
@@ -663,8 +667,9 @@ class Recognizer:
                 and tok.text != head
                 and (tok.tag_ != "nx" or len(tok.text) < 3)
                 and not (tok.tag_ == "nx" and i > 0 and doc.tags[i - 1] in _KNOWN_NAME_TAGS)
+                and not self.water_name(doc, i, head)
             ):
-                continue  # 浙江 is a word, not a name ending in 江; 整村 is not a village's name; 蒋家|桥路 is
+                continue  # 江河 is a word, not a name ending in 河; 整村 is not a village's name; 蒋家|桥路 is
             if head in self.proper_heads and (
                 (tok.text != head and tok.tag_ != "nx") or i == 0 or doc.tags[i - 1] not in _KNOWN_NAME_TAGS
             ):
@@ -676,7 +681,7 @@ class Recognizer:
                 continue  # 营商环境国际化, 达到国际先进水平: the head qualifies the next word
             if self.class_count.match(after):
                 continue  # 照料中心15个: a count follows a class of things, not a name
-            j = self.name_start(doc, i, label)
+            j = i if len(head) == 1 and self.water_name(doc, i, head) else self.name_start(doc, i, label)
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
             own = tok.text[: -len(head)]
@@ -730,6 +735,20 @@ class Recognizer:
                 label = "Organization" if re.search("(服务|指挥|管理|监测)$", name_part) else label
             out.append(Candidate(j, i + 1, label, "head"))
         return out
+
+    def water_name(self, doc: Toks, i: int, head: str) -> bool:
+        """Token `i`, a dictionary word ending in a water head that jieba tags as a proper name,
+        is the water's whole name (钱塘江, 洞庭湖), unless it names a division (罗湖, 浙江) or a
+        noun follows that it may be part of (松山湖|科学城)."""
+        word = doc.words[i]
+        return (
+            head in self.water_heads
+            and word != head
+            and doc.tags[i] in _KNOWN_NAME_TAGS
+            and word not in self.place_names
+            and word not in self.generic
+            and (i + 1 == len(doc) or doc.tags[i + 1] in self.water_next_tags)
+        )
 
     def bare_generic(self, doc: Toks, j: int, i: int, head: str, own: str) -> bool:
         """A generic head (机制, 改革, 规划 …) after common words only: one dictionary word

@@ -61,6 +61,7 @@ FOUND = [
     ("a quoted code of two characters", "实施“双百”计划。", ("双百", "Program")),
     ("a campaign named by what it raises", "深入实施临江街区品质提升行动。", ("临江街区品质提升行动", "Program")),
     ("a three-year campaign", "制定海洋经济发展三年行动。", ("海洋经济发展三年行动", "Program")),
+    ("a river jieba knows as a name", "加强松花江等流域污染防治。", ("松花江", "Place")),
 ]
 
 NOT_FOUND = [
@@ -114,6 +115,7 @@ NOT_FOUND = [
     ("a place word in quotes", "把服务送到群众“身边”。", "身边"),
     ("a dictionary word jieba tags as a person name", "抓住产业升级这个“牛鼻子”。", "牛鼻子"),
     ("a campaign head alone", "开展各类整治行动。", "整治行动"),
+    ("a district named like a lake, with words before it", "基金扎堆罗湖。", "扎堆罗湖"),
 ]
 
 
