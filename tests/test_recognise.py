@@ -62,6 +62,8 @@ FOUND = [
     ("a campaign named by what it raises", "深入实施临江街区品质提升行动。", ("临江街区品质提升行动", "Program")),
     ("a three-year campaign", "制定海洋经济发展三年行动。", ("海洋经济发展三年行动", "Program")),
     ("a river jieba knows as a name", "加强松花江等流域污染防治。", ("松花江", "Place")),
+    ("a power station by its place", "临江变电站竣工投用。", ("临江变电站", "Project")),
+    ("a water plant by its place", "临江自来水厂投入运行。", ("临江自来水厂", "Project")),
 ]
 
 NOT_FOUND = [
@@ -116,6 +118,8 @@ NOT_FOUND = [
     ("a dictionary word jieba tags as a person name", "抓住产业升级这个“牛鼻子”。", "牛鼻子"),
     ("a campaign head alone", "开展各类整治行动。", "整治行动"),
     ("a district named like a lake, with words before it", "基金扎堆罗湖。", "扎堆罗湖"),
+    ("a class of plants", "新建城镇污水处理厂。", "污水处理厂"),
+    ("old substations", "实施老旧变电站改造。", "变电站"),
 ]
 
 
