@@ -64,6 +64,10 @@ FOUND = [
     ("a river jieba knows as a name", "加强松花江等流域污染防治。", ("松花江", "Place")),
     ("a power station by its place", "临江变电站竣工投用。", ("临江变电站", "Project")),
     ("a water plant by its place", "临江自来水厂投入运行。", ("临江自来水厂", "Project")),
+    ("a metropolitan area", "加快临江都市圈建设。", ("临江都市圈", "Place")),
+    ("an airport by its place", "临江机场建成投运。", ("临江机场", "Project")),
+    ("a bonded zone by its short head", "推动临江综保区扩区。", ("临江综保区", "Project")),
+    ("an investment fair by its place", "举办临江投资推介会。", ("临江投资推介会", "Event")),
 ]
 
 NOT_FOUND = [
@@ -120,6 +124,8 @@ NOT_FOUND = [
     ("a district named like a lake, with words before it", "基金扎堆罗湖。", "扎堆罗湖"),
     ("a class of plants", "新建城镇污水处理厂。", "污水处理厂"),
     ("old substations", "实施老旧变电站改造。", "变电站"),
+    ("a kind of park", "推进制造业园区优化提升。", "园区"),
+    ("listed companies", "上市公司数量增加。", "上市公司"),
 ]
 
 
