@@ -175,6 +175,7 @@ class QuotedRules(Strict):
     title_work_before: str
     title_list_after: str
     motto_inside: str
+    combination: str
     motto_after: str
     event_before: str
     common_word_tags: list[str]
@@ -186,6 +187,7 @@ class QuotedRules(Strict):
         "plan_period_plan_after",
         "title_work_before",
         "motto_inside",
+        "combination",
         "motto_after",
     )(_compiles)
     _check_lists = field_validator("reject_inside", "reject_inside_untyped", "reject_before", "reject_after")(
@@ -389,6 +391,7 @@ class Recognizer:
         self.title_work = re.compile(q.title_work_before)
         self.title_list = re.compile(q.title_list_after)
         self.motto_inside = re.compile(q.motto_inside)
+        self.combination = re.compile(q.combination)
         self.motto_after = re.compile(q.motto_after)
         self.event_before = re.compile(q.event_before)
         self.common_word_tags = frozenset(q.common_word_tags)
@@ -491,6 +494,10 @@ class Recognizer:
             any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
         ):
             return None
+        if typed_after is None and self.combination.match(inner) and not self.known_combination(inner):
+            named = self.head_of(inner)  # “金融+创新联盟” is a body by its head
+            if named is None or len(named[0]) < 2 or named[1] == "Program":
+                return None  # “文化+旅游”; “互联网+政务服务” is under the programme 互联网+
         if typed_after is None and self.motto_inside.search(inner) and self.motto_after.match(after):
             return None  # “稳字当头、稳中求进”要求; “土十条”要求 is a name
         if mark == "《":
@@ -511,6 +518,11 @@ class Recognizer:
         if head is not None and len(inner) > len(head[0]):
             return head[1]
         return q.default_type
+
+    def known_combination(self, inner: str) -> bool:
+        """The first part of a combination, with its plus, is a programme the lexicon knows (互联网+)."""
+        plus = min(k for k in (inner.find("+"), inner.find("＋")) if k >= 0)
+        return inner[: plus + 1].replace("＋", "+") in self.known_programs
 
     def grow_left(self, doc: Toks, i: int, label: EntityType) -> tuple[int, bool]:
         """Where a name ending in head token `i` may start, and whether an action word stands before it."""

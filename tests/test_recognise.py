@@ -68,6 +68,9 @@ FOUND = [
     ("an airport by its place", "临江机场建成投运。", ("临江机场", "Project")),
     ("a bonded zone by its short head", "推动临江综保区扩区。", ("临江综保区", "Project")),
     ("an investment fair by its place", "举办临江投资推介会。", ("临江投资推介会", "Event")),
+    ("a combination under a known programme", "深化“互联网+不动产登记”。", ("互联网+不动产登记", "Program")),
+    ("a combination typed by what follows", "推行“承诺制+标准地”改革。", ("承诺制+标准地", "Program")),
+    ("a body named as a combination", "成立“临江科技+金融联盟”。", ("临江科技+金融联盟", "Organization")),
 ]
 
 NOT_FOUND = [
@@ -126,6 +129,7 @@ NOT_FOUND = [
     ("old substations", "实施老旧变电站改造。", "变电站"),
     ("a kind of park", "推进制造业园区优化提升。", "园区"),
     ("listed companies", "上市公司数量增加。", "上市公司"),
+    ("a combination of trades", "促进“茶叶+旅游”“非遗+研学”融合发展。", "茶叶+旅游"),
 ]
 
 
