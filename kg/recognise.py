@@ -216,6 +216,8 @@ class NameRules(Strict):
     brand_prefixes: list[str]
     direction_in_name: str
     event_openers: list[str]
+    event_keep: list[str]
+    route_heads: list[str]
     class_modifiers: list[str]
     built_after: str
     built_parts: list[str]
@@ -348,6 +350,8 @@ class Recognizer:
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
         self.direction = re.compile(self.names.direction_in_name)
         self.event_openers = frozenset(self.names.event_openers)
+        self.event_keep = frozenset(self.names.event_keep)
+        self.route_heads = frozenset(self.names.route_heads)
         self.place_names = place_names()
         self.class_modifiers = frozenset(self.names.class_modifiers)
         self.built_after = re.compile(self.names.built_after)
@@ -543,16 +547,22 @@ class Recognizer:
                 break
             if label == "Event" and prev.text in self.event_openers:
                 j -= 1  # 全国|步行街改造提升工作现场会
+                if j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
+                    j -= 3  # 第|五|届|全球…峰会: an ordinal before the opener
+                elif j >= 1 and doc.tags[j - 1] == "m" and self.ordinal.match(doc.words[j - 1]):
+                    j -= 1
                 break
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
             if label == "Event" and j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
                 j -= 3  # 第|56|届|戛纳电视节: an ordinal the segmenter split
+                if j > 0 and (doc.words[j - 1] in self.event_openers or self.is_place_word(doc, j - 1)):
+                    j -= 1  # 杭州|第|19|届|亚运会: the host city opens the name
                 break
             if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
                 j -= 1  # 第二届|进博会: the ordinal opens the name, after a region word (区|第六届运动会)
-                if j > 0 and doc.words[j - 1] in self.event_openers:
+                if j > 0 and (doc.words[j - 1] in self.event_openers or self.is_place_word(doc, j - 1)):
                     j -= 1
                 break
             if label != "Program" and prev.text in self.object_stops:
@@ -568,6 +578,7 @@ class Recognizer:
             elif not (
                 self.in_name(prev, label)
                 or self.is_range(doc, j - 1)
+                or (doc.words[i] in self.route_heads and self.is_place_range(doc, j - 1))
                 or (prev.tag_ == "m" and self.numeral.match(prev.text))
                 or (prev.tag_ == "f" and label != "Place" and self.direction.match(prev.text))
             ):
@@ -604,6 +615,19 @@ class Recognizer:
             and doc.tags[k + 1] == "m"
         )
 
+    def is_place_word(self, doc: Toks, k: int) -> bool:
+        """Token `k` is a place name: a division the lexicon knows, or a word jieba tags as one."""
+        return doc.tags[k] == "ns" or doc.words[k] in self.place_names
+
+    def is_place_range(self, doc: Toks, k: int) -> bool:
+        """Token `k` is a range word between two place names (诸暨|至|嵊州)."""
+        return (
+            doc.words[k] in self.range_words
+            and 0 < k < len(doc) - 1
+            and self.is_place_word(doc, k - 1)
+            and self.is_place_word(doc, k + 1)
+        )
+
     def known_program_before(self, doc: Toks, k: int) -> bool:
         """A Program the lexicon knows ends just before token `k` (对口支援|和)."""
         return any("".join(doc.words[s:k]) in self.known_programs for s in range(max(0, k - 4), k))
@@ -625,7 +649,7 @@ class Recognizer:
                 (
                     t.text in self.generic
                     and not (keep_common and t.text not in self.stops)
-                    and not (label == "Event" and t.text in self.event_openers)
+                    and not (label == "Event" and (t.text in self.event_openers or t.text in self.event_keep))
                 )
                 or t.tag_ in ("w", "c", "p")
                 or (label != "Program" and self.level_word.match(t.text) is not None)  # 省级|示范基地

@@ -71,6 +71,11 @@ FOUND = [
     ("a combination under a known programme", "深化“互联网+不动产登记”。", ("互联网+不动产登记", "Program")),
     ("a combination typed by what follows", "推行“承诺制+标准地”改革。", ("承诺制+标准地", "Program")),
     ("a body named as a combination", "成立“临江科技+金融联盟”。", ("临江科技+金融联盟", "Organization")),
+    ("an event opened by 国际", "举办国际风筝艺术节。", ("国际风筝艺术节", "Event")),
+    ("an event with 国际 inside", "办好临江国际马拉松。", ("临江国际马拉松", "Event")),
+    ("a host city before the ordinal", "成功举办临江第十届运动会。", ("临江第十届运动会", "Event")),
+    ("an ordinal before a national opener", "开展第二次全国农业普查。", ("第二次全国农业普查", "Event")),
+    ("a road named by its two ends", "建成诸暨至临安高速公路。", ("诸暨至临安高速公路", "Place")),
 ]
 
 NOT_FOUND = [
