@@ -76,6 +76,9 @@ FOUND = [
     ("a host city before the ordinal", "成功举办临江第十届运动会。", ("临江第十届运动会", "Event")),
     ("an ordinal before a national opener", "开展第二次全国农业普查。", ("第二次全国农业普查", "Event")),
     ("a road named by its two ends", "建成诸暨至临安高速公路。", ("诸暨至临安高速公路", "Place")),
+    ("a grand theatre by its name", "临江大剧院投入使用。", ("临江大剧院", "Project")),
+    ("a development corridor", "推动临江科创大走廊建设。", ("临江科创大走廊", "Project")),
+    ("an innovation park", "建成临江中美科技创新园。", ("临江中美科技创新园", "Project")),
 ]
 
 NOT_FOUND = [
@@ -135,6 +138,7 @@ NOT_FOUND = [
     ("a kind of park", "推进制造业园区优化提升。", "园区"),
     ("listed companies", "上市公司数量增加。", "上市公司"),
     ("a combination of trades", "促进“茶叶+旅游”“非遗+研学”融合发展。", "茶叶+旅游"),
+    ("deeds, not a campaign", "以实际行动迎接新任务。", "实际行动"),
 ]
 
 
