@@ -456,9 +456,7 @@ class Recognizer:
                 text[max(0, inner.start_char - 20) : inner.start_char - 1],
                 text[inner.end_char + 1 : inner.end_char + 30],
                 doc[i].text,
-                common_word=len(inner) == 1
-                and doc[i + 1].tag_ in self.common_word_tags
-                and not self.has_numeral.search(inner.text),
+                common_word=self.common_words(doc, i + 1, j),
             )
             if label is not None:
                 out.append(Candidate(i + 1, j, label, "quoted"))
@@ -466,6 +464,21 @@ class Recognizer:
                 rejected.append((inner.start_char, inner.end_char))
             after = j + 1
         return out, rejected
+
+    def common_words(self, doc: Toks, start: int, end: int) -> bool:
+        """Tokens `start:end` are one ordinary dictionary word (“硬骨头”), or a list of such words
+        split by 、 (“开放、高端、创新”), with no numeral. A list of single characters is a
+        compressed name (“专、精、特、新”), not a list of words."""
+        words, tags = doc.words[start:end], doc.tags[start:end]
+        if any(self.has_numeral.search(w) for w in words):
+            return False
+        if len(words) == 1:
+            return tags[0] in self.common_word_tags
+        return (
+            len(words) % 2 == 1
+            and all(w == "、" for w in words[1::2])
+            and all(tag in self.common_word_tags and len(w) > 1 for w, tag in zip(words[0::2], tags[0::2], strict=True))
+        )
 
     def classify_quoted(
         self, inner: str, before: str, after: str, mark: str, common_word: bool = False

@@ -79,6 +79,8 @@ FOUND = [
     ("a grand theatre by its name", "临江大剧院投入使用。", ("临江大剧院", "Project")),
     ("a development corridor", "推动临江科创大走廊建设。", ("临江科创大走廊", "Project")),
     ("an innovation park", "建成临江中美科技创新园。", ("临江中美科技创新园", "Project")),
+    ("a compressed list of single characters", "深化“拆、治、兴”行动。", ("拆、治、兴", "Program")),
+    ("a named campaign of two clauses", "开展“守初心、担使命”主题活动。", ("守初心、担使命", "Program")),
 ]
 
 NOT_FOUND = [
@@ -139,6 +141,8 @@ NOT_FOUND = [
     ("listed companies", "上市公司数量增加。", "上市公司"),
     ("a combination of trades", "促进“茶叶+旅游”“非遗+研学”融合发展。", "茶叶+旅游"),
     ("deeds, not a campaign", "以实际行动迎接新任务。", "实际行动"),
+    ("a list of ordinary words in quotes", "践行“忠诚、担当、务实、高效”。", "忠诚、担当"),
+    ("a chain of stages in quotes", "构建“园区—街道—社区”三级体系。", "园区—街道"),
 ]
 
 
