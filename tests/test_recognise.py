@@ -143,6 +143,7 @@ NOT_FOUND = [
     ("deeds, not a campaign", "以实际行动迎接新任务。", "实际行动"),
     ("a list of ordinary words in quotes", "践行“忠诚、担当、务实、高效”。", "忠诚、担当"),
     ("a chain of stages in quotes", "构建“园区—街道—社区”三级体系。", "园区—街道"),
+    ("a kind of works", "一批民生工程和水利工程加快推进。", "民生工程"),
 ]
 
 
