@@ -21,7 +21,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from kg.errors import InputError, KgError, NothingBuilt
-from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
+from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT, MEMORY_QUADS
 
 app = typer.Typer(
     name="kg",
@@ -380,13 +380,15 @@ def serve(
         DEFAULT_LIMIT
     ),
     memory: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--memory",
-            help="Copy the store into memory at start-up: queries answer 2-4x faster; "
-            "costs about 13 s and 1 GB of memory per million quads.",
+            "--memory/--no-memory",
+            help="Copy the store into memory at start-up: queries answer 2-4x faster; costs about "
+            "13 s and 1 GB of memory per million quads. Default: when the store holds at most "
+            f"{MEMORY_QUADS:,} quads.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Serve a store as a read-only SPARQL 1.1 Protocol endpoint (SPARQLWrapper, YASGUI, curl).
 
@@ -398,13 +400,13 @@ def serve(
               curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' localhost:7878
     """
     from kg.serve import Settings, make_server
-    from kg.sparql import copy_to_memory, open_store
+    from kg.sparql import copy_to_memory, open_store, serve_from_memory
 
     try:
         db = open_store(store)
-        if memory:
+        if serve_from_memory(db, memory):
             started = time.perf_counter()
-            typer.echo(f"kg: copying {store} into memory...", err=True)
+            typer.echo(f"kg: copying {store} into memory (--no-memory serves it from disk)...", err=True)
             db = copy_to_memory(db)
             typer.echo(f"kg: {len(db):,} quads in memory in {time.perf_counter() - started:.1f} s", err=True)
         server = make_server(db, host, port, Settings(allow_service, _positive(timeout), limit if limit > 0 else None))

@@ -15,7 +15,16 @@ import pytest
 
 from kg.builder import build
 from kg.serve import CSV, JSON, TSV, XML, Settings, make_server, negotiate
-from kg.sparql import copy_to_memory, open_store, resolve_query, run_query, saved_queries
+from kg.sparql import (
+    MEMORY_QUADS,
+    copy_to_memory,
+    open_store,
+    resolve_query,
+    run_query,
+    saved_queries,
+    serve_from_memory,
+    stated_quads,
+)
 from tests.conftest import SEEDS
 
 SPARQLWrapper = pytest.importorskip(
@@ -155,3 +164,22 @@ def test_memory_copy_is_served(store_dir: Path) -> None:
         sw.setReturnFormat(SPARQLWrapper.JSON)
         n = int(sw.queryAndConvert()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
     assert n == len(open_store(store_dir))
+
+
+def test_stated_quads_count_the_store(store_dir: Path) -> None:
+    """The size `kg serve` decides by is read from the graphs' statistics, and it is exact."""
+    disk = open_store(store_dir)
+    assert stated_quads(disk) == len(disk)
+    assert len(disk) <= MEMORY_QUADS and serve_from_memory(disk, None)
+    assert serve_from_memory(disk, True) and not serve_from_memory(disk, False)
+
+
+def test_a_store_without_statistics_is_served_from_disk() -> None:
+    """A graph with no void:triples (loaded from elsewhere) leaves the size unknown: no copy by default."""
+    store = ox.Store()
+    graph = ox.NamedNode("https://example.org/graph")
+    store.add(
+        ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), ox.Literal("o"), graph)
+    )
+    assert stated_quads(store) is None and not serve_from_memory(store, None)
+    assert stated_quads(ox.Store()) is None
