@@ -141,7 +141,11 @@ def copy_to_memory(store: ox.Store) -> ox.Store:
     price of the copy (about 13 s and 1 GB of memory per million quads on a 2-core machine).
     """
     copy = ox.Store()
-    copy.bulk_extend(store)
+    # Graph by graph, as the N-Quads files are laid out: a copy in the store's own quad order
+    # answers the saved queries up to 2 times slower (its quads of one report lie apart).
+    copy.bulk_extend(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    for graph in sorted(store.named_graphs(), key=str):
+        copy.bulk_extend(store.quads_for_pattern(None, None, None, graph))
     return copy
 
 
@@ -340,11 +344,15 @@ def results_json(result: Result) -> dict[str, object]:
     if result.boolean is not None:
         return {"head": {}, "boolean": result.boolean}
     bindings = []
+    seen: dict[Term, dict[str, str]] = {}  # a term repeats down a column; convert it once
     for row in result.rows:
         b: dict[str, dict[str, str]] = {}
         for var, t in zip(result.variables, row, strict=True):
             if t is not None:
-                b[var] = _json_term(t)
+                term = seen.get(t)
+                if term is None:
+                    term = seen[t] = _json_term(t)
+                b[var] = term
         bindings.append(b)
     return {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
 
