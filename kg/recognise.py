@@ -506,7 +506,7 @@ class Recognizer:
         if any(rx.search(inner) for rx in self.reject_inside):
             return None
         if typed_after is None and any(rx.search(inner) for rx in self.reject_inside_untyped):
-            return None  # “菜单式” alone; “菜单式”服务 is typed by its 服务
+            return None  # “幸福指数”; a type word after the marks would make it a name
         if typed_after is None and (
             any(rx.search(before) for rx in self.reject_before) or any(rx.match(after) for rx in self.reject_after)
         ):
@@ -560,23 +560,15 @@ class Recognizer:
                 break
             if label == "Event" and prev.text in self.event_openers:
                 j -= 1  # 全国|步行街改造提升工作现场会
-                if j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
-                    j -= 3  # 第|五|届|全球…峰会: an ordinal before the opener
-                elif j >= 1 and doc.tags[j - 1] == "m" and self.ordinal.match(doc.words[j - 1]):
-                    j -= 1
+                j -= self.ordinal_before(doc, j)  # 第二次|全国|污染源普查
                 break
             if self.is_action(prev):
                 by_action = prev.tag_ not in ("d", "ad") and prev.text not in self.adverbs
                 break
-            if label == "Event" and j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
-                j -= 3  # 第|56|届|戛纳电视节: an ordinal the segmenter split
+            if label == "Event" and (ordinal := self.ordinal_before(doc, j)):
+                j -= ordinal  # 第二届|进博会, 第|56|届|戛纳电视节: the ordinal opens the name,
                 if j > 0 and (doc.words[j - 1] in self.event_openers or self.is_place_word(doc, j - 1)):
-                    j -= 1  # 杭州|第|19|届|亚运会: the host city opens the name
-                break
-            if label == "Event" and prev.tag_ == "m" and self.ordinal.match(prev.text):
-                j -= 1  # 第二届|进博会: the ordinal opens the name, after a region word (区|第六届运动会)
-                if j > 0 and (doc.words[j - 1] in self.event_openers or self.is_place_word(doc, j - 1)):
-                    j -= 1
+                    j -= 1  # after a region word or the host city (区|第六届运动会, 杭州|第|19|届|亚运会)
                 break
             if label != "Program" and prev.text in self.object_stops:
                 break  # 梅彩片区|建设|先进制造业联合总部基地
@@ -627,6 +619,14 @@ class Recognizer:
             and doc.tags[k - 1] == "m"
             and doc.tags[k + 1] == "m"
         )
+
+    def ordinal_before(self, doc: Toks, j: int) -> int:
+        """How many tokens an ordinal ending just before token `j` takes (第二届: 1, 第|56|届: 3), or 0."""
+        if j >= 3 and self.ordinal.match("".join(doc.words[j - 3 : j])):
+            return 3
+        if j >= 1 and doc.tags[j - 1] == "m" and self.ordinal.match(doc.words[j - 1]):
+            return 1
+        return 0
 
     def is_place_word(self, doc: Toks, k: int) -> bool:
         """Token `k` is a place name: a division the lexicon knows, or a word jieba tags as one."""
