@@ -15,7 +15,7 @@ from tests.conftest import SHARED, needs_shared
 pytestmark = needs_shared()
 
 FLOORS = {"overlap": 0.90, "strict": 0.85}
-TYPE_FLOORS = {"Place": 0.86, "Organization": 0.91, "Project": 0.88, "Program": 0.89, "Event": 0.88}
+TYPE_FLOORS = {"Place": 0.86, "Organization": 0.91, "Project": 0.88, "Program": 0.90, "Event": 0.90}
 
 
 @pytest.fixture(scope="module")
