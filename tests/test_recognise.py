@@ -80,6 +80,7 @@ FOUND = [
     ("a development corridor", "推动临江科创大走廊建设。", ("临江科创大走廊", "Project")),
     ("an innovation park", "建成临江中美科技创新园。", ("临江中美科技创新园", "Project")),
     ("a compressed list of single characters", "深化“拆、治、兴”行动。", ("拆、治、兴", "Program")),
+    ("a city abroad", "对标西雅图等国际一流滨海城市。", ("西雅图", "Place")),
     ("a named campaign of two clauses", "开展“守初心、担使命”主题活动。", ("守初心、担使命", "Program")),
 ]
 
