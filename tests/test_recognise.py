@@ -81,6 +81,9 @@ FOUND = [
     ("an innovation park", "建成临江中美科技创新园。", ("临江中美科技创新园", "Project")),
     ("a compressed list of single characters", "深化“拆、治、兴”行动。", ("拆、治、兴", "Program")),
     ("a city abroad", "对标西雅图等国际一流滨海城市。", ("西雅图", "Place")),
+    ("a wharf by its place", "临江客运码头恢复运营。", ("临江客运码头", "Project")),
+    ("an industrial zone by its name", "壮大临江工业区。", ("临江工业区", "Project")),
+    ("an archive as a body", "区档案馆荣获表彰。", ("区档案馆", "Organization")),
     ("a named campaign of two clauses", "开展“守初心、担使命”主题活动。", ("守初心、担使命", "Program")),
 ]
 
