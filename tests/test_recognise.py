@@ -84,6 +84,8 @@ FOUND = [
     ("a wharf by its place", "临江客运码头恢复运营。", ("临江客运码头", "Project")),
     ("an industrial zone by its name", "壮大临江工业区。", ("临江工业区", "Project")),
     ("an archive as a body", "区档案馆荣获表彰。", ("区档案馆", "Organization")),
+    ("a bureau with its city in brackets", "引进中交（临江）工程局。", ("中交（临江）工程局", "Organization")),
+    ("a branch of an academy", "与中科院临江分院合作。", ("中科院临江分院", "Organization")),
     ("a named campaign of two clauses", "开展“守初心、担使命”主题活动。", ("守初心、担使命", "Program")),
 ]
 
