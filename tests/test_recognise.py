@@ -151,6 +151,7 @@ NOT_FOUND = [
     ("a chain of stages in quotes", "构建“园区—街道—社区”三级体系。", "园区—街道"),
     ("a kind of works", "一批民生工程和水利工程加快推进。", "民生工程"),
     ("new schools counted", "新增中小学学位8000个。", "新增中小学"),
+    ("a kind of park", "加快零碳园区、低碳园区建设。", "零碳园区"),
 ]
 
 
