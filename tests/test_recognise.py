@@ -87,7 +87,7 @@ FOUND = [
     ("a bureau with its city in brackets", "引进中交（临江）工程局。", ("中交（临江）工程局", "Organization")),
     ("a branch of an academy", "与中科院临江分院合作。", ("中科院临江分院", "Organization")),
     ("a university's campus in another city", "临江大学滨海校区正式挂牌。", ("临江大学滨海校区", "Organization")),
-    ("a plan of action named by its topic", "出台临江湾区旅游发展三年行动方案。", ("临江湾区旅游发展三年行动方案", "Program")),
+    ("a plan of action named by its topic", "出台临江旅游发展三年行动方案。", ("临江旅游发展三年行动方案", "Program")),
     ("a local standard", "发布全国首个茶园碳汇核算地方标准。", ("茶园碳汇核算地方标准", "Program")),
     ("a named campaign of two clauses", "开展“守初心、担使命”主题活动。", ("守初心、担使命", "Program")),
 ]
