@@ -730,10 +730,12 @@ class Recognizer:
                 continue  # 营商环境国际化, 达到国际先进水平: the head qualifies the next word
             if self.class_count.match(after):
                 continue  # 照料中心15个: a count follows a class of things, not a name
-            j = i if len(head) == 1 and self.water_name(doc, i, head) else self.name_start(doc, i, label)
+            water = len(head) == 1 and self.water_name(doc, i, head)  # 钱塘江, 漓江: the word is the name
+            j = i if water else self.name_start(doc, i, label)
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
             own = tok.text[: -len(head)]
+            # a two-character water word stays to the other rules (布|吉河, 坪|山河 are cut names)
             short_ok = head in self.names.short_name_heads and len(name_part) >= 1
             if (
                 len(name_part) < self.names.min_name_chars

@@ -115,11 +115,13 @@ MEMORY_QUADS = 2_000_000
 def stated_quads(store: ox.Store) -> int | None:
     """The quads a store holds, from the statistics every report graph states (void:triples);
     None when a graph states none (counting them would read the whole store)."""
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        return None  # kg writes only report graphs; a default graph states nothing
     triples = ox.NamedNode(str(VOID.triples))
     graphs = total = 0
     for graph in store.named_graphs():
         stated = [q.object for q in store.quads_for_pattern(graph, triples, None, graph)]
-        if len(stated) != 1 or not isinstance(stated[0], ox.Literal):
+        if len(stated) != 1 or not isinstance(stated[0], ox.Literal) or not stated[0].value.isdigit():
             return None
         graphs += 1
         total += int(stated[0].value)

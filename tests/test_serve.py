@@ -183,3 +183,11 @@ def test_a_store_without_statistics_is_served_from_disk() -> None:
     )
     assert stated_quads(store) is None and not serve_from_memory(store, None)
     assert stated_quads(ox.Store()) is None
+
+
+def test_default_graph_quads_leave_the_size_unknown(store_dir: Path) -> None:
+    """Quads outside the report graphs are not counted by any statement: the size is unknown."""
+    store = copy_to_memory(open_store(store_dir))
+    assert stated_quads(store) == len(store)
+    store.add(ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), ox.Literal("o")))
+    assert stated_quads(store) is None
