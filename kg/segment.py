@@ -49,6 +49,16 @@ def dictionary_tags() -> dict[str, str]:
     return tags
 
 
+# Tags kg's tokenizer gives beyond the dictionaries': a word jieba guessed, punctuation,
+# whitespace, a number.
+OWN_TAGS = frozenset({"nx", "w", "_SP", "m"})
+
+
+def tags_produced() -> frozenset[str]:
+    """Every tag a token can carry: the dictionaries' tags and kg's own (OWN_TAGS)."""
+    return frozenset(dictionary_tags().values()) | {tag for _, tag in user_words()} | OWN_TAGS
+
+
 def user_words() -> list[tuple[str, str]]:
     """(word, tag) pairs from the package lexicons, added to jieba so names stay whole."""
     words: list[tuple[str, str]] = []

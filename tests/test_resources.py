@@ -8,9 +8,9 @@ import pytest
 
 from kg.errors import DataFileError
 from kg.ingest import IngestRules, InputRules
-from kg.recognise import Pattern, QuotedRules
+from kg.recognise import NameRules, Pattern, QuotedRules
 from kg.resources import data_path, load_jsonl, load_tsv, load_yaml
-from kg.segment import SegmentRules
+from kg.segment import SegmentRules, tags_produced
 
 
 def test_shipped_data_files_load() -> None:
@@ -128,3 +128,13 @@ def test_bad_quoted_pattern_names_its_line(tmp_path: Path, key: str) -> None:
         load_yaml(path, QuotedRules)
     assert str(err.value).startswith(f"{path}:{at + 1}: ")
     assert "not a valid regular expression: '[式'" in str(err.value) and "fix the pattern" in str(err.value)
+
+
+@pytest.mark.parametrize(("name", "model"), [("names.yaml", NameRules), ("quoted.yaml", QuotedRules)])
+def test_rule_files_name_only_tags_the_tokenizer_gives(name: str, model: type[NameRules | QuotedRules]) -> None:
+    """A tag list naming a tag no token carries (a typo) would silently switch its rule off."""
+    rules = load_yaml(data_path("rules", name), model)
+    produced = tags_produced()
+    for field, value in rules.model_dump().items():
+        if field.endswith("_tags"):
+            assert set(value) <= produced, f"{name}: {field} names {sorted(set(value) - produced)}"
