@@ -583,7 +583,7 @@ class Recognizer:
             elif not (
                 self.in_name(prev, label)
                 or self.is_range(doc, j - 1)
-                or (doc.words[i] in self.route_heads and self.is_place_range(doc, j - 1))
+                or (doc.words[i] in self.route_heads and self.is_range(doc, j - 1, places=True))
                 or (prev.tag_ == "m" and self.numeral.match(prev.text))
                 or (prev.tag_ == "f" and label != "Place" and self.direction.match(prev.text))
             ):
@@ -611,14 +611,14 @@ class Recognizer:
             out.append(c)
         return out
 
-    def is_range(self, doc: Toks, k: int) -> bool:
-        """Token `k` joins two numbers in a name (1|至|7号地块)."""
-        return (
-            doc.words[k] in self.range_words
-            and 0 < k < len(doc) - 1
-            and doc.tags[k - 1] == "m"
-            and doc.tags[k + 1] == "m"
-        )
+    def is_range(self, doc: Toks, k: int, places: bool = False) -> bool:
+        """Token `k` joins two numbers in a name (1|至|7号地块), or with `places` two place
+        names (诸暨|至|嵊州)."""
+        if doc.words[k] not in self.range_words or not 0 < k < len(doc) - 1:
+            return False
+        if places:
+            return self.is_place_word(doc, k - 1) and self.is_place_word(doc, k + 1)
+        return doc.tags[k - 1] == "m" and doc.tags[k + 1] == "m"
 
     def ordinal_before(self, doc: Toks, j: int) -> int:
         """How many tokens an ordinal ending just before token `j` takes (第二届: 1, 第|56|届: 3), or 0."""
@@ -631,15 +631,6 @@ class Recognizer:
     def is_place_word(self, doc: Toks, k: int) -> bool:
         """Token `k` is a place name: a division the lexicon knows, or a word jieba tags as one."""
         return doc.tags[k] == "ns" or doc.words[k] in self.place_names
-
-    def is_place_range(self, doc: Toks, k: int) -> bool:
-        """Token `k` is a range word between two place names (诸暨|至|嵊州)."""
-        return (
-            doc.words[k] in self.range_words
-            and 0 < k < len(doc) - 1
-            and self.is_place_word(doc, k - 1)
-            and self.is_place_word(doc, k + 1)
-        )
 
     def known_program_before(self, doc: Toks, k: int) -> bool:
         """A Program the lexicon knows ends just before token `k` (对口支援|和)."""
@@ -711,12 +702,13 @@ class Recognizer:
                 continue
             tok = doc[i]
             head, label = found
+            water = len(head) == 1 and self.water_name(doc, i, head)  # 钱塘江, 洞庭湖: the word is the name
             if (
                 len(head) == 1
                 and tok.text != head
                 and (tok.tag_ != "nx" or len(tok.text) < 3)
                 and not (tok.tag_ == "nx" and i > 0 and doc.tags[i - 1] in _KNOWN_NAME_TAGS)
-                and not self.water_name(doc, i, head)
+                and not water
             ):
                 continue  # 江河 is a word, not a name ending in 河; 整村 is not a village's name; 蒋家|桥路 is
             if head in self.proper_heads and (
@@ -730,7 +722,6 @@ class Recognizer:
                 continue  # 营商环境国际化, 达到国际先进水平: the head qualifies the next word
             if self.class_count.match(after):
                 continue  # 照料中心15个: a count follows a class of things, not a name
-            water = len(head) == 1 and self.water_name(doc, i, head)  # 钱塘江, 漓江: the word is the name
             j = i if water else self.name_start(doc, i, label)
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
