@@ -365,6 +365,7 @@ def facts_triples(
         yield node, _KG.evidenceStart, _int(ev.start)
         yield node, _KG.evidenceEnd, _int(ev.end)
         yield node, _KG.byRule, rule
+        yield node, _KG.sentenceText, _lit(r.text[ev.sentence.start : ev.sentence.end])
         yield rule, _RDF.type, _PROV.Plan
         yield rule, _RDFS.label, _lit(ev.rule)
         if isinstance(fact, Link):
@@ -379,8 +380,12 @@ def facts_triples(
         elif isinstance(fact, Milestone):
             s = _iri(fact.subject.iri)
             yield node, _RDF.type, _KG.Milestone
+            if fact.subject.type == "Project":
+                yield node, _RDF.type, _KG.ProjectMilestone
             yield s, _KG.hasStatus, node
+            yield node, _KG.subjectLabel, _zh(fact.subject.label)
             yield node, _KG.stage, _STAGE[fact.stage]
+            yield node, _KG.stageNotation, _lit(fact.stage)
             yield _STAGE[fact.stage], _SKOS.notation, _lit(fact.stage)
             yield node, _KG.modality, _lit(fact.modality)
             if fact.year is not None:
@@ -396,8 +401,10 @@ def facts_triples(
             yield node, _KG.indicator, ind
             yield ind, _RDF.type, _KG.Indicator
             yield ind, _SKOS.prefLabel, _zh(fact.indicator)
+            yield node, _KG.indicatorLabel, _zh(fact.indicator)
             if fact.region is not None:
                 yield node, _KG.refArea, _iri(fact.region.iri)
+                yield node, _KG.areaLabel, _zh(fact.region.label)
             if fact.year is not None:
                 yield node, _KG.refPeriod, _typed(str(fact.year), _XSD.gYear)
             if fact.value is not None:

@@ -46,6 +46,7 @@ class KG(DefinedNamespace):
     Fact: URIRef
     Link: URIRef
     Milestone: URIRef
+    ProjectMilestone: URIRef
     Stage: URIRef
     Planned: URIRef
     Started: URIRef
@@ -79,6 +80,12 @@ class KG(DefinedNamespace):
     evidenceStart: URIRef
     evidenceEnd: URIRef
     byRule: URIRef
+    # Shortcuts for queries: the value at the end of a path, written beside it
+    sentenceText: URIRef
+    stageNotation: URIRef
+    subjectLabel: URIRef
+    indicatorLabel: URIRef
+    areaLabel: URIRef
     # Statistics of a report's graph (VoID class partitions)
     mentionCount: URIRef
 

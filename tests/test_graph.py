@@ -28,6 +28,29 @@ LITERALS = [
     "",
 ]
 
+# Each query shortcut broken in one way (a SPARQL update with the kg: prefix), and words of the
+# shape's message that must then appear.
+KG_PREFIX = "PREFIX kg: <https://w3id.org/kg-gov/ontology#>\n"
+BROKEN_SHORTCUTS = [
+    (
+        "sentence text changed",
+        'DELETE { ?f kg:sentenceText ?t } INSERT { ?f kg:sentenceText "另一句。" } WHERE { ?f kg:sentenceText ?t }',
+        "kg:sentenceText is not the text",
+    ),
+    (
+        "stage notation changed",
+        'DELETE { ?m kg:stageNotation ?n } INSERT { ?m kg:stageNotation "opened" } WHERE { ?m kg:stageNotation ?n }',
+        "kg:stageNotation is not the notation",
+    ),
+    ("subject label dropped", "DELETE WHERE { ?m kg:subjectLabel ?l }", "kg:subjectLabel"),
+    ("project milestone untyped", "DELETE WHERE { ?m a kg:ProjectMilestone }", "exactly when its subject"),
+    (
+        "event milestone typed as a project's",
+        "INSERT { ?m a kg:ProjectMilestone } WHERE { ?e kg:hasStatus ?m ; a kg:Event }",
+        "exactly when its subject is a kg:Project",
+    ),
+]
+
 
 def _store(path: Path) -> ox.Store:
     store = ox.Store()
@@ -99,6 +122,24 @@ def test_each_report_graph_conforms_to_the_shapes(seed_trig: Path) -> None:
         assert conforms, text
         checked += 1
     assert checked == 2
+
+
+@pytest.mark.parametrize(("case", "update", "message"), BROKEN_SHORTCUTS, ids=[c[0] for c in BROKEN_SHORTCUTS])
+def test_shapes_catch_a_shortcut_that_disagrees_with_its_path(
+    tmp_path: Path, case: str, update: str, message: str
+) -> None:
+    """The shortcuts written for queries must hold exactly the values at the end of their paths."""
+    out = tmp_path / "mini.ttl"
+    build([DATA / "mini.txt"], out)
+    g = rdflib.Graph().parse(out)
+    shapes = rdflib.Graph().parse(ontology_dir() / "shapes.ttl")
+    ontology = rdflib.Graph().parse(ontology_dir() / "kg.ttl")
+    assert validate(g, shacl_graph=shapes, ont_graph=ontology, inference="rdfs")[0]
+    before = len(g)
+    g.update(KG_PREFIX + update)
+    assert len(g) != before or case.endswith("changed")
+    conforms, _, text = validate(g, shacl_graph=shapes, ont_graph=ontology, inference="rdfs")
+    assert not conforms and message in text, f"{case}: {text}"
 
 
 RDFLIB_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
