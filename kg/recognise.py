@@ -209,6 +209,7 @@ class NameRules(Strict):
     max_chars: int
     min_name_chars: int
     short_name_heads: list[str]
+    word_not_relative_heads: list[str]
     region_prefixes: list[str]
     number_in_name: str
     event_ordinal: str
@@ -726,6 +727,14 @@ class Recognizer:
             span = doc[j : i + 1]
             name_part = span.text[: -len(head)]
             own = tok.text[: -len(head)]
+            if (
+                j == i
+                and own
+                and tok.tag_ == "n"
+                and label != "Program"
+                and (own not in prefixes or head in self.names.word_not_relative_heads)
+            ):
+                continue  # 度假村, 跨国公司, 市中心: one common noun of the dictionary, not a name
             # a two-character water word stays to the other rules (布|吉河, 坪|山河 are cut names)
             short_ok = head in self.names.short_name_heads and len(name_part) >= 1
             if (

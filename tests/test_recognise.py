@@ -9,6 +9,8 @@ import pytest
 from kg.pipeline import nlp
 
 FOUND = [
+    ("a region's body by its prefix", "抓好市图书馆、广电中心建设。", ("市图书馆", "Project")),
+    ("a strategy named by one noun", "大力实施名牌战略。", ("名牌战略", "Program")),
     ("quoted program", "深入实施“清风行动”，成效明显。", ("清风行动", "Program")),
     ("quoted, typed by what follows", "推进“两网融合”改革。", ("两网融合", "Program")),
     (
@@ -108,6 +110,9 @@ NOT_FOUND = [
     ("strategic cooperation is no strategy", "与临江大学开展战略合作。", "战略"),
     ("division name after a level word is a title", "成功创建省级平安区。", "平安区"),
     ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
+    ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
+    ("downtown is no body of the city", "推进市中心城区更新提升。", "市中心"),
+    ("fields listed before 等领域", "突出数字经济、未来产业等领域项目储备。", "未来产业"),
     ("a kind of plant", "推进管网和供水厂建设。", "供水厂"),
     ("a kind of town", "打造一批产业鲜明的特色小镇。", "特色小镇"),
     ("a kind of complex", "实施商贸综合体等项目建设。", "商贸综合体"),
