@@ -9,6 +9,7 @@ import pytest
 from kg.pipeline import nlp
 
 FOUND = [
+    ("counted metaphors name a formula", "全力打造“八个高地”。", ("八个高地", "Program")),
     ("a region's body by its prefix", "抓好市图书馆、广电中心建设。", ("市图书馆", "Project")),
     ("a strategy named by one noun", "大力实施名牌战略。", ("名牌战略", "Program")),
     ("quoted program", "深入实施“清风行动”，成效明显。", ("清风行动", "Program")),
@@ -110,6 +111,8 @@ NOT_FOUND = [
     ("strategic cooperation is no strategy", "与临江大学开展战略合作。", "战略"),
     ("division name after a level word is a title", "成功创建省级平安区。", "平安区"),
     ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
+    ("a stock metaphor in quotes", "做强制造业“主引擎”，培育科技创新“新动能”。", "主引擎"),
+    ("a share of something new", "推动制造业“含新量”持续提升。", "含新量"),
     ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
     ("downtown is no body of the city", "推进市中心城区更新提升。", "市中心"),
     ("fields listed before 等领域", "突出数字经济、未来产业等领域项目储备。", "未来产业"),
