@@ -9,6 +9,8 @@ import pytest
 from kg.pipeline import nlp
 
 FOUND = [
+    ("a verb opens no name", "做大临江财富管理集聚区，用好政策。", ("临江财富管理集聚区", "Project")),
+    ("a verb tagged as a guessed word opens no name", "（五）聚力乡村振兴，建设和美乡村。", ("乡村振兴", "Program")),
     ("counted metaphors name a formula", "全力打造“八个高地”。", ("八个高地", "Program")),
     ("a region's body by its prefix", "抓好市图书馆、广电中心建设。", ("市图书馆", "Project")),
     ("a strategy named by one noun", "大力实施名牌战略。", ("名牌战略", "Program")),
