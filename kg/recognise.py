@@ -175,6 +175,7 @@ class QuotedRules(Strict):
     title_work_before: str
     title_list_after: str
     motto_inside: str
+    phrase_inside: str
     combination: str
     motto_after: str
     event_before: str
@@ -187,6 +188,7 @@ class QuotedRules(Strict):
         "plan_period_plan_after",
         "title_work_before",
         "motto_inside",
+        "phrase_inside",
         "combination",
         "motto_after",
     )(_compiles)
@@ -396,6 +398,7 @@ class Recognizer:
         self.title_work = re.compile(q.title_work_before)
         self.title_list = re.compile(q.title_list_after)
         self.motto_inside = re.compile(q.motto_inside)
+        self.phrase_inside = re.compile(q.phrase_inside)
         self.combination = re.compile(q.combination)
         self.motto_after = re.compile(q.motto_after)
         self.event_before = re.compile(q.event_before)
@@ -520,6 +523,8 @@ class Recognizer:
             return None  # “稳字当头、稳中求进”要求; “土十条”要求 is a name
         if mark == "《":
             return None if self.title_work.search(before) else "Program"
+        if typed_after is None and self.phrase_inside.search(inner):
+            return None  # “最大的政治”: a phrase; 《…的意见》 above is a document
         if typed_after is None and self.event_before.search(before):
             return "Event"  # 举办“书香上城”: what is held is an event
         if common_word and typed_after is None:

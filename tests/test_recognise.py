@@ -9,6 +9,7 @@ import pytest
 from kg.pipeline import nlp
 
 FOUND = [
+    ("a title may hold 的", "印发《关于支持企业发展的若干措施》。", ("关于支持企业发展的若干措施", "Program")),
     ("a verb opens no name", "做大临江财富管理集聚区，用好政策。", ("临江财富管理集聚区", "Project")),
     ("a verb tagged as a guessed word opens no name", "（五）聚力乡村振兴，建设和美乡村。", ("乡村振兴", "Program")),
     ("counted metaphors name a formula", "全力打造“八个高地”。", ("八个高地", "Program")),
@@ -113,6 +114,7 @@ NOT_FOUND = [
     ("strategic cooperation is no strategy", "与临江大学开展战略合作。", "战略"),
     ("division name after a level word is a title", "成功创建省级平安区。", "平安区"),
     ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
+    ("a phrase with 的 in quote marks", "把群众“急难愁盼的事”办好。", "急难愁盼的事"),
     ("a stock metaphor in quotes", "做强制造业“主引擎”，培育科技创新“新动能”。", "主引擎"),
     ("a share of something new", "推动制造业“含新量”持续提升。", "含新量"),
     ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
