@@ -9,6 +9,7 @@ import pytest
 from kg.pipeline import nlp
 
 FOUND = [
+    ("a verb of support opens no name", "助力临江科技产业园完成投资。", ("临江科技产业园", "Project")),
     ("a title may hold 的", "印发《关于支持企业发展的若干措施》。", ("关于支持企业发展的若干措施", "Program")),
     ("a verb opens no name", "做大临江财富管理集聚区，用好政策。", ("临江财富管理集聚区", "Project")),
     ("a verb tagged as a guessed word opens no name", "（五）聚力乡村振兴，建设和美乡村。", ("乡村振兴", "Program")),
