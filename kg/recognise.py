@@ -212,6 +212,7 @@ class NameRules(Strict):
     min_name_chars: int
     short_name_heads: list[str]
     word_not_relative_heads: list[str]
+    proper_openers: list[str]
     region_prefixes: list[str]
     number_in_name: str
     event_ordinal: str
@@ -372,6 +373,7 @@ class Recognizer:
         self.body_bases = frozenset(self.names.body_bases)
         self.listed_place_heads = frozenset(self.names.listed_place_heads)
         self.object_stops = frozenset(self.names.object_stops)
+        self.proper_openers = tuple(self.names.proper_openers)
         self.stops_or_adverbs = self.stops | self.adverbs
         self.class_count = re.compile(self.names.class_count)
         self.title_before = re.compile(self.names.title_before)
@@ -738,6 +740,7 @@ class Recognizer:
                 and tok.tag_ == "n"
                 and label != "Program"
                 and (own not in prefixes or head in self.names.word_not_relative_heads)
+                and not own.startswith(self.proper_openers)
             ):
                 continue  # 度假村, 跨国公司, 市中心: one common noun of the dictionary, not a name
             # a two-character water word stays to the other rules (布|吉河, 坪|山河 are cut names)

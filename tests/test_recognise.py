@@ -16,6 +16,7 @@ FOUND = [
     ("counted metaphors name a formula", "全力打造“八个高地”。", ("八个高地", "Program")),
     ("a region's body by its prefix", "抓好市图书馆、广电中心建设。", ("市图书馆", "Project")),
     ("a strategy named by one noun", "大力实施名牌战略。", ("名牌战略", "Program")),
+    ("a town's own square, named by one noun", "完成人民广场改造。", ("人民广场", "Project")),
     ("quoted program", "深入实施“清风行动”，成效明显。", ("清风行动", "Program")),
     ("quoted, typed by what follows", "推进“两网融合”改革。", ("两网融合", "Program")),
     (
@@ -121,6 +122,7 @@ NOT_FOUND = [
     ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
     ("downtown is no body of the city", "推进市中心城区更新提升。", "市中心"),
     ("fields listed before 等领域", "突出数字经济、未来产业等领域项目储备。", "未来产业"),
+    ("fields listed before a modified 领域", "突出数字经济、未来产业等重点领域项目储备。", "未来产业"),
     ("a kind of plant", "推进管网和供水厂建设。", "供水厂"),
     ("a kind of town", "打造一批产业鲜明的特色小镇。", "特色小镇"),
     ("a kind of complex", "实施商贸综合体等项目建设。", "商贸综合体"),
