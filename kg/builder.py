@@ -32,6 +32,7 @@ from kg.errors import InputError, KgError, NothingBuilt
 from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_iri, report_nquads, serialise
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
 from kg.pipeline import extract, extract_report, nlp
+from kg.resources import build_fingerprint
 from kg.vocab import KG, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -375,12 +376,14 @@ def _open_store(path: Path) -> ox.Store:
 
 
 def _unchanged(db: ox.Store, path: Path) -> bool:
-    """True when the store already holds this file's graph, built from the same bytes."""
+    """True when the store already holds this file's graph, built from the same bytes by this build of kg."""
     rid = report_id_for(path)
     sha = file_sha256(path)
     if sha is None:
         return False
-    stored = db.quads_for_pattern(
-        ox.NamedNode(report_iri(rid)), ox.NamedNode(str(KG.sha256)), None, ox.NamedNode(graph_iri(rid))
-    )
-    return any(isinstance(q.object, ox.Literal) and q.object.value == sha for q in stored)
+    report, graph = ox.NamedNode(report_iri(rid)), ox.NamedNode(graph_iri(rid))
+    for prop, want in ((KG.sha256, sha), (KG.builtWith, build_fingerprint())):
+        stored = db.quads_for_pattern(report, ox.NamedNode(str(prop)), None, graph)
+        if not any(isinstance(q.object, ox.Literal) and q.object.value == want for q in stored):
+            return False
+    return True

@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from kg.errors import InputError, KgError, NothingBuilt
 from kg.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT, MEMORY_QUADS
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 app = typer.Typer(
     name="kg",
@@ -53,6 +56,19 @@ def _fail(exc: BaseException, code: int = 2) -> NoReturn:
         raise exc
     typer.echo(f"kg: error: {exc}", err=True)
     raise typer.Exit(code)
+
+
+def _warn_other_builds(db: ox.Store, where: str, rebuild: str) -> None:
+    """One line on stderr when report graphs were built by another build of kg than this one."""
+    from kg.sparql import graphs_of_other_builds
+
+    other, reports = graphs_of_other_builds(db)
+    if other:
+        typer.echo(
+            f"kg: warning: {where}: {other} of {reports} report graphs were built by another version of kg"
+            f" and may lack what the saved queries read; rebuild with `{rebuild}`",
+            err=True,
+        )
 
 
 @contextmanager
@@ -314,6 +330,10 @@ def query(
             raise KgError("give the graph to query: --data FILE... or --store DIR (one of the two)")
         sparql = resolve_query(query)
         db = load_store(data) if data is not None else open_store(store)  # type: ignore[arg-type]
+        if data is not None:
+            _warn_other_builds(db, ", ".join(map(str, data)), "kg build REPORTS -o FILE")
+        else:
+            _warn_other_builds(db, str(store), f"kg build REPORTS --store {store}")
         result = run_query(
             db, sparql, allow_service=allow_service, timeout=_positive(timeout), limit=limit if limit > 0 else None
         )
@@ -404,6 +424,7 @@ def serve(
 
     try:
         db = open_store(store)
+        _warn_other_builds(db, str(store), f"kg build REPORTS --store {store}")
         if serve_from_memory(db, memory):
             started = time.perf_counter()
             typer.echo(f"kg: copying {store} into memory (--no-memory serves it from disk)...", err=True)

@@ -22,6 +22,7 @@ from kg.errors import KgError
 from kg.facts import Fact, Link, Milestone, fact_key, find_facts
 from kg.normalise import BASE, Entity, entity_iri, iri_segment, link
 from kg.pipeline import Extraction
+from kg.resources import build_fingerprint
 from kg.vocab import DCTERMS, ITSRDF, KG, NIF, PREFIXES, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -147,6 +148,7 @@ def report_nquads(ex: Extraction) -> bytes:
     add((rep, _RDF.type, _NIF.Context))
     add((rep, _KG.sourceFile, _lit(r.path.name)))
     add((rep, _KG.sha256, _lit(r.sha256)))
+    add((rep, _KG.builtWith, _lit(build_fingerprint())))
     add((rep, _KG.encoding, _lit(r.encoding)))
     if r.media_type != "text/plain":
         add((rep, _DCTERMS.format, _lit(r.media_type)))

@@ -6,10 +6,11 @@ and what is wrong, so that a user who edits a lexicon sees where the mistake is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,28 @@ def ontology_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "ontology"
+
+
+@cache
+def build_fingerprint() -> str:
+    """What builds a report's graph: kg's version, jieba's, and a digest of kg's code, rules,
+    lexicons and ontology. A store rebuilds a report whose graph another build of kg made."""
+    from kg import __version__
+
+    package = Path(str(resources.files("kg")))
+    files = {
+        p.relative_to(package).as_posix(): p
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".yaml", ".jsonl", ".txt", ".tsv", ".ttl"}
+        and "__pycache__" not in p.parts
+    }
+    files.update({f"ontology/{p.name}": p for p in ontology_dir().glob("*.ttl")})
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(f"{name}\0".encode())
+        h.update(files[name].read_bytes().replace(b"\r\n", b"\n"))
+        h.update(b"\0")
+    return f"kg {__version__} jieba {metadata.version('jieba')} {h.hexdigest()[:16]}"
 
 
 def _first_error(exc: ValidationError) -> str:

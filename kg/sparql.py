@@ -20,8 +20,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KgError, QueryError
-from kg.resources import data_path
-from kg.vocab import VOID
+from kg.resources import build_fingerprint, data_path
+from kg.vocab import KG, RDF, VOID
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """Any RDF term pyoxigraph returns in a solution or a triple."""
@@ -126,6 +126,21 @@ def stated_quads(store: ox.Store) -> int | None:
         graphs += 1
         total += int(stated[0].value)
     return total if graphs else None
+
+
+def graphs_of_other_builds(store: ox.Store) -> tuple[int, int]:
+    """(report graphs built by another build of kg, report graphs): graphs whose kg:builtWith is
+    not this kg's (older graphs lack facts and shortcuts the saved queries rely on)."""
+    built_with, current = ox.NamedNode(str(KG.builtWith)), build_fingerprint()
+    reports = other = 0
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(KG.Report)), None):
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            continue
+        reports += 1
+        stated = store.quads_for_pattern(quad.subject, built_with, None, quad.graph_name)
+        if not any(isinstance(q.object, ox.Literal) and q.object.value == current for q in stated):
+            other += 1
+    return other, reports
 
 
 def serve_from_memory(store: ox.Store, memory: bool | None) -> bool:

@@ -35,6 +35,7 @@ class KG(DefinedNamespace):
     yearDelivered: URIRef
     sourceFile: URIRef
     sha256: URIRef
+    builtWith: URIRef
     encoding: URIRef
     publisherLabel: URIRef
     bodyStart: URIRef

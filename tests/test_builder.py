@@ -18,6 +18,8 @@ from kg.builder import ReportFailed, ReportGraph, build, extract_graph, graph_or
 from kg.errors import KgError
 from kg.graph import FORMATS, graph_iri
 from kg.pipeline import Extraction
+from kg.resources import build_fingerprint
+from kg.vocab import KG
 from tests.conftest import DATA, SEED_000, SEED_001, SEEDS
 
 PREVIOUS = b"previous output\n"
@@ -238,6 +240,28 @@ def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Pat
     mini_after = _graph_quads(store, "mini")
     assert mini_after and mini_after != mini_before
     assert len(store) == len(seed_before) + len(mini_after)
+
+
+def test_store_rebuilds_a_graph_that_another_build_of_kg_made(tmp_path: Path) -> None:
+    """After an upgrade of kg (new rules, new shortcuts), unchanged files are extracted again."""
+    folder, db = tmp_path / "in", tmp_path / "store"
+    folder.mkdir()
+    shutil.copy(SEED_000, folder / SEED_000.name)
+    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    build([folder], store=db, workers=1)
+    store = ox.Store(str(db))
+    store.update(
+        f"""PREFIX kg: <{KG}>
+        DELETE {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith ?v }} }}
+        INSERT {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith "kg 0.0.1 jieba 0.42.1 0000000000000000" }} }}
+        WHERE {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith ?v }} }}"""
+    )
+    del store
+    again = build([folder], store=db, workers=1)
+    assert (again.reports, again.unchanged) == (1, 1)
+    store = ox.Store(str(db))
+    built = store.quads_for_pattern(None, ox.NamedNode(str(KG.builtWith)), None, ox.NamedNode(graph_iri("mini")))
+    assert [q.object.value for q in built] == [build_fingerprint()]
 
 
 def test_store_prune_removes_the_reports_of_deleted_files(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import kg.pipeline
 from kg.cli import app
 from kg.ingest import Report
 from kg.pipeline import Extraction
+from kg.resources import build_fingerprint
 from tests.conftest import DATA, SEED_000, SEEDS
 from tests.test_ingest import BAD_INPUT, MINI
 
@@ -40,6 +41,19 @@ def test_build_then_query(tmp_path: Path) -> None:
     assert result.output.splitlines()[0] == "reports,quads,mentions"
     reports, quads, _ = result.output.splitlines()[1].split(",")
     assert reports == "1" and int(quads) > 50
+
+
+def test_query_warns_of_graphs_another_build_of_kg_made(tmp_path: Path) -> None:
+    out = tmp_path / "mini.nq"
+    runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(out), "-q"])
+    result = runner.invoke(app, ["query", "corpus-size", "--data", str(out)])
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    current = build_fingerprint()
+    out.write_text(out.read_text(encoding="utf-8").replace(current, "kg 0.0.1 jieba 0.42.1 0123456789abcdef"), "utf-8")
+    result = runner.invoke(app, ["query", "corpus-size", "--data", str(out)])
+    assert result.exit_code == 0 and result.stdout.startswith("reports")
+    assert "1 of 1 report graphs were built by another version of kg" in result.stderr
+    assert "kg build REPORTS -o FILE" in result.stderr
 
 
 def test_extract_jsonl_is_what_score_reads() -> None:
