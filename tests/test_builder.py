@@ -215,11 +215,17 @@ def _graph_quads(store: ox.Store, report_id: str) -> set[ox.Quad]:
     return set(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri(report_id))))
 
 
-def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Path) -> None:
+def _seed_and_mini(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder holding a seed report and mini.txt, and where their store goes."""
     folder, db = tmp_path / "in", tmp_path / "store"
     folder.mkdir()
     shutil.copy(SEED_000, folder / SEED_000.name)
     shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    return folder, db
+
+
+def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Path) -> None:
+    folder, db = _seed_and_mini(tmp_path)
     first = build([folder], store=db, workers=1)
     assert first.reports == 2 and first.unchanged == 0
 
@@ -244,10 +250,7 @@ def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Pat
 
 def test_store_rebuilds_a_graph_that_another_build_of_kg_made(tmp_path: Path) -> None:
     """After an upgrade of kg (new rules, new shortcuts), unchanged files are extracted again."""
-    folder, db = tmp_path / "in", tmp_path / "store"
-    folder.mkdir()
-    shutil.copy(SEED_000, folder / SEED_000.name)
-    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    folder, db = _seed_and_mini(tmp_path)
     build([folder], store=db, workers=1)
     store = ox.Store(str(db))
     store.update(
@@ -265,10 +268,7 @@ def test_store_rebuilds_a_graph_that_another_build_of_kg_made(tmp_path: Path) ->
 
 
 def test_store_prune_removes_the_reports_of_deleted_files(tmp_path: Path) -> None:
-    folder, db = tmp_path / "in", tmp_path / "store"
-    folder.mkdir()
-    shutil.copy(SEED_000, folder / SEED_000.name)
-    shutil.copy(DATA / "mini.txt", folder / "mini.txt")
+    folder, db = _seed_and_mini(tmp_path)
     build([folder], store=db, workers=1)
     store = ox.Store(str(db))
     other = ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:p"), ox.Literal("kept"), ox.NamedNode("urn:user-graph"))
