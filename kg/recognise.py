@@ -247,6 +247,7 @@ class NameRules(Strict):
     level_word: str
     list_class_gap: str
     list_classes: list[TypedPattern]
+    list_item_joined: str
     generic_name_tags: list[str]
     project_works: str
     counted: str
@@ -385,6 +386,7 @@ class Recognizer:
             self.names.list_class_gap + "(?P<cls>" + "|".join(sorted(self.list_classes, key=len, reverse=True)) + ")"
         )
         self.generic_name_tags = frozenset(self.names.generic_name_tags)
+        self.list_item_joined = re.compile(self.names.list_item_joined)
         self.project_works = re.compile(self.names.project_works)
         self.counted = re.compile(self.names.counted)
         q = self.quoted
@@ -898,6 +900,7 @@ class Recognizer:
             2 <= len(text) <= 12
             and text not in self.generic
             and not self.counted.search(text)
+            and not self.list_item_joined.search(text)
             # one ordinary word is not a name (节水灌溉等项目); a name has a proper noun, a number
             # or more than one word (汇源铸件)
             and (len(tokens) > 1 or any(t.tag_ in _NAME_TAGS or t.tag_ == "m" for t in tokens))

@@ -37,9 +37,14 @@ def test_lexicon_words_stay_whole_and_are_tagged() -> None:
 
 @pytest.mark.parametrize(
     ("text", "word"),
-    [("以大关路为轴心", "路"), ("以临平街为中心", "街")],
+    [
+        ("以大关路为轴心", "路"),
+        ("以临平街为中心", "街"),
+        ("选题征集制、团队揭榜制等创新机制落地见效", "等"),  # 等 closing a list
+        ("启动建设内地首个由港方主导运营园区", "由"),  # a preposition opening a guessed word
+    ],
 )
-def test_guessed_words_give_a_road_or_river_its_last_character(text: str, word: str) -> None:
+def test_guessed_words_give_back_a_name_or_function_word(text: str, word: str) -> None:
     doc = nlp()(text)
     assert word in [t.text for t in doc]
     assert doc.text == text
