@@ -962,6 +962,7 @@ class Recognizer:
                 continue  # only villages, roads and areas pass their type to the names beside them
             label: EntityType | None = "Place" if place else None
             most = 3 if place else 6
+            head = (self.head_of(doc.words[c.end - 1]) or ("",))[0]
             # following siblings
             k = c.end
             while k < len(doc) and doc[k].text in _LIST_SEPARATORS:
@@ -969,6 +970,8 @@ class Recognizer:
                 e = s
                 while e < len(doc) and e not in taken and self.in_name(doc[e], label) and e - s < most:
                     e += 1
+                    if head and doc.words[e - 1].endswith(head) and (e == len(doc) or not self.head_of(doc.words[e])):
+                        break  # the shared head closes the name (6号线、14号线|直通), unless a head follows (|支线)
                 if e == s or not self._sibling_ok(doc[s:e], place):
                     break
                 out.append(Candidate(s, e, c.label, "list"))

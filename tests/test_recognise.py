@@ -16,6 +16,7 @@ FOUND = [
     ("counted metaphors name a formula", "全力打造“八个高地”。", ("八个高地", "Program")),
     ("a region's body by its prefix", "抓好市图书馆、广电中心建设。", ("市图书馆", "Project")),
     ("a strategy named by one noun", "大力实施名牌战略。", ("名牌战略", "Program")),
+    ("a shared head closes a listed name", "建成地铁5号线、9号线贯通南北。", ("9号线", "Project")),
     ("a substation listed before 等变电站", "建成青溪等3个110千伏变电站。", ("青溪", "Project")),
     ("a town's own square, named by one noun", "完成人民广场改造。", ("人民广场", "Project")),
     ("quoted program", "深入实施“清风行动”，成效明显。", ("清风行动", "Program")),
