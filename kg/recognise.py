@@ -207,7 +207,8 @@ class NameRules(Strict):
     max_place_pair: int
     verbal_after: str
     modifier_heads: list[str]
-    modifier_after: str
+    modifier_end_tags: list[str]
+    modifier_end_before: str
     max_chars: int
     min_name_chars: int
     short_name_heads: list[str]
@@ -343,7 +344,8 @@ class Recognizer:
         self.verbal_heads = frozenset(self.names.verbal_heads)
         self.verbal_after = re.compile(self.names.verbal_after)
         self.modifier_heads = frozenset(self.names.modifier_heads)
-        self.modifier_after = re.compile(self.names.modifier_after)
+        self.modifier_end_before = re.compile(self.names.modifier_end_before)
+        self.modifier_end_tags = frozenset(self.names.modifier_end_tags)
         self.not_names = word_list("not_names.txt")
         self.stops = word_list("name_stops.txt")
         self.generic = self.not_names | self.stops
@@ -728,8 +730,13 @@ class Recognizer:
             after = text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12]
             if head in self.verbal_heads and self.verbal_after.match(after):
                 continue  # 规划建设: the head is a verb here
-            if head in self.modifier_heads and self.modifier_after.match(after):
-                continue  # 营商环境国际化, 达到国际先进水平: the head qualifies the next word
+            if (
+                head in self.modifier_heads
+                and i + 1 < len(doc)
+                and doc.tags[i + 1] not in self.modifier_end_tags
+                and not self.modifier_end_before.match(after)
+            ):
+                continue  # 营商环境国际化, 深港国际|法务区: the head qualifies the next word
             if self.class_count.match(after):
                 continue  # 照料中心15个: a count follows a class of things, not a name
             j = i if water else self.name_start(doc, i, label)

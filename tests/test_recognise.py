@@ -124,6 +124,7 @@ NOT_FOUND = [
     ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
     ("downtown is no body of the city", "推进市中心城区更新提升。", "市中心"),
     ("fields listed before 等领域", "突出数字经济、未来产业等领域项目储备。", "未来产业"),
+    ("国际 qualifying the next word ends no name", "鼓励企业申请PCT国际专利。", "PCT国际"),
     ("two fields joined in a list item", "支持物流、环保和文旅等项目。", "环保和文旅"),
     ("a list's 等 is no part of a name", "推行选题征集制、团队揭榜制等创新机制。", "团队揭榜制等创新机制"),
     ("fields listed before a modified 领域", "突出数字经济、未来产业等重点领域项目储备。", "未来产业"),
