@@ -33,6 +33,7 @@ from kg.graph import QUAD_FORMATS, atomic_output, format_for, graph_iri, report_
 from kg.ingest import iter_report_paths, report_from_bytes, report_id_for
 from kg.pipeline import extract, extract_report, nlp
 from kg.resources import build_fingerprint
+from kg.sparql import states_literal
 from kg.vocab import KG, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -98,12 +99,16 @@ Extractor = Callable[[list[Path]], Iterable[Outcome]]
 """Extracts reports, yielding one outcome per path in the order given (local pool, Dask, ...)."""
 
 
-def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | None = None) -> Outcome:
+def extract_graph(
+    path: Path | str, data: bytes | None = None, max_bytes: int | None = None, built_with: str | None = None
+) -> Outcome:
     """Extract one report and serialise its named graph (runs in a worker process).
 
     With `data`, the report is read from those bytes instead of the file (a worker on
-    another machine need not see the file); `path` still names it. Any failure becomes a
-    :class:`ReportFailed`, so that one report never stops the others.
+    another machine need not see the file); `path` still names it. `built_with` is the
+    kg:builtWith the graph states, as the process that started the build computed it, so that
+    every graph of one build states the same. Any failure becomes a :class:`ReportFailed`,
+    so that one report never stops the others.
     """
     try:
         if data is None:
@@ -119,7 +124,7 @@ def extract_graph(path: Path | str, data: bytes | None = None, max_bytes: int | 
             f"internal error ({type(exc).__name__}: {exc}); this is a bug in kg, please report it",
             traceback.format_exc(),
         )
-    data = report_nquads(ex)
+    data = report_nquads(ex, built_with)
     r = ex.report
     return ReportGraph(
         str(path), r.report_id, r.sha256, len(r.text), len(ex.mentions), data.count(b"\n"), data, tuple(r.warnings)
@@ -181,11 +186,12 @@ def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = 
     """
     if not paths:
         return
+    built_with = build_fingerprint()  # before the rules load: it names what they are read from
     context = _pool_context() if workers > 1 and len(paths) > 1 else None
     if context is None:
         load_shared()
         for p in paths:
-            yield extract_graph(p, None, max_bytes)
+            yield extract_graph(p, None, max_bytes, built_with)
         return
     forked = context.get_start_method() == "fork"
     if forked:
@@ -195,14 +201,18 @@ def extract_graphs(paths: list[Path], workers: int = 1, max_bytes: int | None = 
         # copying the pages the workers share. This process takes them back once they are done.
         gc.freeze()
     try:
-        yield from _pooled(paths, workers, max_bytes, context)
+        yield from _pooled(paths, workers, max_bytes, context, built_with)
     finally:
         if forked:
             gc.unfreeze()
 
 
 def _pooled(
-    paths: list[Path], workers: int, max_bytes: int | None, context: multiprocessing.context.BaseContext
+    paths: list[Path],
+    workers: int,
+    max_bytes: int | None,
+    context: multiprocessing.context.BaseContext,
+    built_with: str,
 ) -> Iterator[Outcome]:
     """Extract `paths` in a pool of `workers` processes, at most four reports per worker in flight."""
     window = workers * 4
@@ -210,14 +220,14 @@ def _pooled(
         pending: deque[Future[Outcome]] = deque()
         it = iter(paths)
         for p in it:
-            pending.append(pool.submit(extract_graph, p, None, max_bytes))
+            pending.append(pool.submit(extract_graph, p, None, max_bytes, built_with))
             if len(pending) >= window:
                 break
         while pending:
             outcome = pending.popleft().result()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(extract_graph, nxt, None, max_bytes))
+                pending.append(pool.submit(extract_graph, nxt, None, max_bytes, built_with))
             yield outcome
 
 
@@ -246,7 +256,8 @@ def build(
     process). Nothing is written to `out` when no report could be read, and an existing
     `out` is replaced only once the new file is complete. With `store` (a folder holding
     a persistent pyoxigraph store), each report's named graph is replaced, and a report
-    whose file is unchanged since it was stored (same SHA-256) is not extracted again,
+    whose file is unchanged since it was stored (same SHA-256) by this build of kg (same
+    kg:builtWith, see :func:`kg.resources.build_fingerprint`) is not extracted again,
     unless `force` or `out` is given (the file needs every report). `extractor` replaces
     the local worker pool (see :mod:`kg.distributed`). Files over `max_bytes` are skipped.
     With `prune`, the store keeps only the reports of `paths`: the graph of a report whose
@@ -382,8 +393,6 @@ def _unchanged(db: ox.Store, path: Path) -> bool:
     if sha is None:
         return False
     report, graph = ox.NamedNode(report_iri(rid)), ox.NamedNode(graph_iri(rid))
-    for prop, want in ((KG.sha256, sha), (KG.builtWith, build_fingerprint())):
-        stored = db.quads_for_pattern(report, ox.NamedNode(str(prop)), None, graph)
-        if not any(isinstance(q.object, ox.Literal) and q.object.value == want for q in stored):
-            return False
-    return True
+    return states_literal(db, report, str(KG.sha256), sha, graph) and states_literal(
+        db, report, str(KG.builtWith), build_fingerprint(), graph
+    )

@@ -58,17 +58,22 @@ def _fail(exc: BaseException, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _warn_other_builds(db: ox.Store, where: str, rebuild: str) -> None:
-    """One line on stderr when report graphs were built by another build of kg than this one."""
-    from kg.sparql import graphs_of_other_builds
+def _warn_other_builds(db: ox.Store, data: list[Path] | None = None, store: Path | None = None) -> None:
+    """One line on stderr when report graphs of the graph files `data` or the store folder `store`
+    were made by another build of kg than this one (they may lack what the saved queries read)."""
+    from kg.sparql import reports_of_other_builds
 
-    other, reports = graphs_of_other_builds(db)
-    if other:
-        typer.echo(
-            f"kg: warning: {where}: {other} of {reports} report graphs were built by another version of kg"
-            f" and may lack what the saved queries read; rebuild with `{rebuild}`",
-            err=True,
-        )
+    other, reports = reports_of_other_builds(db)
+    if not other:
+        return
+    where = str(store) if store is not None else ", ".join(map(str, data or []))
+    rebuild = f"kg build REPORTS --store {store}" if store is not None else "kg build REPORTS -o FILE"
+    named = ", ".join(iri.rsplit("/", 1)[-1] for iri in other[:3]) + (", …" if len(other) > 3 else "")
+    typer.echo(
+        f"kg: warning: {where}: {len(other)} of {reports} reports ({named}) were built by another build of kg"
+        f" and may lack what the saved queries read; rebuild them with `{rebuild}`",
+        err=True,
+    )
 
 
 @contextmanager
@@ -285,9 +290,12 @@ def panel(
     Example:  kg panel out/panel.csv --data out/seeds.trig
     """
     from kg.panel import write_panel
+    from kg.sparql import load_store
 
     try:
-        n = write_panel(data, out)
+        db = load_store(data)
+        _warn_other_builds(db, data)
+        n = write_panel(db, out)
     except KgError as exc:
         _fail(exc)
     typer.echo(f"kg: wrote {out}: {n} rows", err=True)
@@ -330,10 +338,7 @@ def query(
             raise KgError("give the graph to query: --data FILE... or --store DIR (one of the two)")
         sparql = resolve_query(query)
         db = load_store(data) if data is not None else open_store(store)  # type: ignore[arg-type]
-        if data is not None:
-            _warn_other_builds(db, ", ".join(map(str, data)), "kg build REPORTS -o FILE")
-        else:
-            _warn_other_builds(db, str(store), f"kg build REPORTS --store {store}")
+        _warn_other_builds(db, data, store)
         result = run_query(
             db, sparql, allow_service=allow_service, timeout=_positive(timeout), limit=limit if limit > 0 else None
         )
@@ -424,7 +429,7 @@ def serve(
 
     try:
         db = open_store(store)
-        _warn_other_builds(db, str(store), f"kg build REPORTS --store {store}")
+        _warn_other_builds(db, store=store)
         if serve_from_memory(db, memory):
             started = time.perf_counter()
             typer.echo(f"kg: copying {store} into memory (--no-memory serves it from disk)...", err=True)

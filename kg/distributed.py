@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kg.builder import BuildSummary, Outcome, Progress, ReportFailed, build, extract_graph
 from kg.errors import InputError, KgError
 from kg.ingest import read_report_bytes
+from kg.resources import build_fingerprint
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -43,6 +44,7 @@ def dask_graphs(
     """
     if window is None:
         window = max(4 * _threads(client), 4)
+    built_with = build_fingerprint()  # every worker's graphs state this process's build of kg
     pending: deque[tuple[Path, Any]] = deque()
     it = iter(paths)
 
@@ -52,7 +54,7 @@ def dask_graphs(
         except InputError as exc:
             pending.append((p, ReportFailed(str(exc.path), exc.problem)))
             return
-        pending.append((p, client.submit(extract_graph, str(p), data, pure=False)))
+        pending.append((p, client.submit(extract_graph, str(p), data, None, built_with, pure=False)))
 
     for p in it:
         submit(p)

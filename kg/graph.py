@@ -131,12 +131,13 @@ def _entity_triples(entity: Entity, region_iri: str | None) -> Iterator[Triple]:
         yield s, _KG.relativeTo, _iri(region_iri)
 
 
-def report_nquads(ex: Extraction) -> bytes:
+def report_nquads(ex: Extraction, built_with: str | None = None) -> bytes:
     """One report's named graph as N-Quads, one line per quad, sorted: the same report gives the same bytes.
 
     Lines are written directly (a term's N-Triples form is fixed), which is several times
     faster than building pyoxigraph terms; the bytes are those pyoxigraph writes for the
     same quads sorted by (graph, subject, predicate, object) (tests/test_graph.py checks).
+    `built_with` is the kg:builtWith stated (default: this process's :func:`build_fingerprint`).
     """
     r = ex.report
     g = _iri(graph_iri(r.report_id))
@@ -148,7 +149,7 @@ def report_nquads(ex: Extraction) -> bytes:
     add((rep, _RDF.type, _NIF.Context))
     add((rep, _KG.sourceFile, _lit(r.path.name)))
     add((rep, _KG.sha256, _lit(r.sha256)))
-    add((rep, _KG.builtWith, _lit(build_fingerprint())))
+    add((rep, _KG.builtWith, _lit(built_with or build_fingerprint())))
     add((rep, _KG.encoding, _lit(r.encoding)))
     if r.media_type != "text/plain":
         add((rep, _DCTERMS.format, _lit(r.media_type)))

@@ -18,15 +18,17 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.graph import write_atomic
 from kg.sparql import load_store, resolve_query, run_query, term_text
 
 COLUMNS = ("table", "region", "year", "name", "mentions", "sentences", "status", "value", "unit", "growth", "report")
 
 
-def panel_rows(data: Iterable[Path]) -> list[dict[str, str]]:
-    """The panel's rows (as strings, in a stable order) from graph files."""
-    store = load_store(data)
+def panel_rows(data: Iterable[Path] | ox.Store) -> list[dict[str, str]]:
+    """The panel's rows (as strings, in a stable order) from graph files or a store loaded from them."""
+    store = data if isinstance(data, ox.Store) else load_store(data)
     rows: list[dict[str, str]] = []
     res = run_query(store, resolve_query("panel-programs"))
     for sol in res.rows:
@@ -73,8 +75,8 @@ def panel_csv(rows: Iterable[dict[str, str]]) -> str:
     return buf.getvalue()
 
 
-def write_panel(data: Iterable[Path], out: Path) -> int:
-    """Write the panel of the graph files `data` to `out` (CSV, atomically); returns the row count."""
+def write_panel(data: Iterable[Path] | ox.Store, out: Path) -> int:
+    """Write the panel of the graph files (or store) `data` to `out` (CSV, atomically); returns the row count."""
     rows = panel_rows(data)
     write_atomic(out, panel_csv(rows).encode("utf-8"))
     return len(rows)

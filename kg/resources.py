@@ -45,18 +45,28 @@ def ontology_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "ontology"
 
 
+# Files of the package that do not shape a report's graph: the interfaces over built graphs.
+_NOT_IN_FINGERPRINT = frozenset(
+    {"cli.py", "serve.py", "sparql.py", "panel.py", "evaluate.py", "progress.py", "distributed.py", "py.typed"}
+)
+
+
 @cache
 def build_fingerprint() -> str:
-    """What builds a report's graph: kg's version, jieba's, and a digest of kg's code, rules,
-    lexicons and ontology. A store rebuilds a report whose graph another build of kg made."""
+    """What builds a report's graph: the versions of kg, jieba and spaCy, and a digest of kg's
+    code, rules, lexicons and ontology (not of its query, serving and command-line code).
+    A store extracts again a report whose graph another build of kg made."""
     from kg import __version__
 
     package = Path(str(resources.files("kg")))
     files = {
         p.relative_to(package).as_posix(): p
         for p in package.rglob("*")
-        if p.is_file() and p.suffix in {".py", ".yaml", ".jsonl", ".txt", ".tsv", ".ttl"}
+        if p.is_file()
         and "__pycache__" not in p.parts
+        and p.suffix != ".pyc"
+        and p.name not in _NOT_IN_FINGERPRINT
+        and p.parent.name != "queries"
     }
     files.update({f"ontology/{p.name}": p for p in ontology_dir().glob("*.ttl")})
     h = hashlib.sha256()
@@ -64,7 +74,8 @@ def build_fingerprint() -> str:
         h.update(f"{name}\0".encode())
         h.update(files[name].read_bytes().replace(b"\r\n", b"\n"))
         h.update(b"\0")
-    return f"kg {__version__} jieba {metadata.version('jieba')} {h.hexdigest()[:16]}"
+    versions = f"kg {__version__} jieba {metadata.version('jieba')} spacy {metadata.version('spacy')}"
+    return f"{versions} {h.hexdigest()[:16]}"
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -128,19 +128,30 @@ def stated_quads(store: ox.Store) -> int | None:
     return total if graphs else None
 
 
-def graphs_of_other_builds(store: ox.Store) -> tuple[int, int]:
-    """(report graphs built by another build of kg, report graphs): graphs whose kg:builtWith is
-    not this kg's (older graphs lack facts and shortcuts the saved queries rely on)."""
-    built_with, current = ox.NamedNode(str(KG.builtWith)), build_fingerprint()
-    reports = other = 0
+def states_literal(
+    store: ox.Store,
+    subject: ox.NamedNode | ox.BlankNode,
+    predicate: str,
+    value: str,
+    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph,
+) -> bool:
+    """Whether `graph` of `store` states `subject predicate "value"`."""
+    stated = store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)
+    return any(isinstance(q.object, ox.Literal) and q.object.value == value for q in stated)
+
+
+def reports_of_other_builds(store: ox.Store) -> tuple[list[str], int]:
+    """(the reports whose graphs another build of kg made, how many reports `store` holds):
+    their kg:builtWith is not this kg's, so they may lack facts and shortcuts the saved queries read."""
+    current = build_fingerprint()
+    reports, other = 0, []
     for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(KG.Report)), None):
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            continue
         reports += 1
-        stated = store.quads_for_pattern(quad.subject, built_with, None, quad.graph_name)
-        if not any(isinstance(q.object, ox.Literal) and q.object.value == current for q in stated):
-            other += 1
-    return other, reports
+        if isinstance(quad.subject, ox.Triple) or not states_literal(
+            store, quad.subject, str(KG.builtWith), current, quad.graph_name
+        ):
+            other.append(quad.subject.value if isinstance(quad.subject, ox.NamedNode) else str(quad.subject))
+    return sorted(other), reports
 
 
 def serve_from_memory(store: ox.Store, memory: bool | None) -> bool:

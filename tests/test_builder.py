@@ -248,16 +248,32 @@ def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Pat
     assert len(store) == len(seed_before) + len(mini_after)
 
 
-def test_store_rebuilds_a_graph_that_another_build_of_kg_made(tmp_path: Path) -> None:
+def test_a_worker_states_the_build_it_is_given() -> None:
+    """Workers state the kg:builtWith of the process that started the build, whatever they compute."""
+    given = "kg 9.9.9 jieba 0.42.1 spacy 3.8.0 0123456789abcdef"
+    outcome = extract_graph(DATA / "mini.txt", built_with=given)
+    assert isinstance(outcome, ReportGraph)
+    assert f'<{KG.builtWith}> "{given}"'.encode() in outcome.nquads
+    assert build_fingerprint().encode() not in outcome.nquads
+
+
+# What an older build of kg left in a report's graph: another kg:builtWith, or none (before it was stated).
+OLDER_BUILDS = {
+    "another build": 'INSERT { GRAPH ?g { ?r kg:builtWith "kg 0.0.1 jieba 0.42.1 spacy 3.8.0 0000000000000000" } }',
+    "before kg:builtWith": "",
+}
+
+
+@pytest.mark.parametrize("older", sorted(OLDER_BUILDS))
+def test_store_rebuilds_a_graph_that_another_build_of_kg_made(tmp_path: Path, older: str) -> None:
     """After an upgrade of kg (new rules, new shortcuts), unchanged files are extracted again."""
     folder, db = _seed_and_mini(tmp_path)
     build([folder], store=db, workers=1)
     store = ox.Store(str(db))
     store.update(
         f"""PREFIX kg: <{KG}>
-        DELETE {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith ?v }} }}
-        INSERT {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith "kg 0.0.1 jieba 0.42.1 0000000000000000" }} }}
-        WHERE {{ GRAPH <{graph_iri("mini")}> {{ ?r kg:builtWith ?v }} }}"""
+        DELETE {{ GRAPH ?g {{ ?r kg:builtWith ?v }} }} {OLDER_BUILDS[older]}
+        WHERE {{ GRAPH ?g {{ ?r kg:builtWith ?v }} FILTER(?g = <{graph_iri("mini")}>) }}"""
     )
     del store
     again = build([folder], store=db, workers=1)

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from kg.cli import app
 from kg.ingest import Report
 from kg.pipeline import Extraction
 from kg.resources import build_fingerprint
+from kg.vocab import KG
 from tests.conftest import DATA, SEED_000, SEEDS
 from tests.test_ingest import BAD_INPUT, MINI
 
@@ -43,17 +45,34 @@ def test_build_then_query(tmp_path: Path) -> None:
     assert reports == "1" and int(quads) > 50
 
 
-def test_query_warns_of_graphs_another_build_of_kg_made(tmp_path: Path) -> None:
-    out = tmp_path / "mini.nq"
+@pytest.mark.parametrize("suffix", [".nq", ".ttl"])  # report graphs, and one default graph
+def test_query_and_panel_warn_of_graphs_another_build_of_kg_made(tmp_path: Path, suffix: str) -> None:
+    out, csv = tmp_path / f"mini{suffix}", str(tmp_path / "panel.csv")
     runner.invoke(app, ["build", str(DATA / "mini.txt"), "-o", str(out), "-q"])
-    result = runner.invoke(app, ["query", "corpus-size", "--data", str(out)])
+    commands = [["query", "corpus-size", "--data", str(out)], ["panel", csv, "--data", str(out)]]
+    for command in commands:
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0 and "warning" not in result.stderr
+    old = "kg 0.0.1 jieba 0.42.1 spacy 3.8.0 0123456789abcdef"
+    out.write_text(out.read_text(encoding="utf-8").replace(build_fingerprint(), old), "utf-8")
+    for command in commands:
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.stderr
+        assert "1 of 1 reports (mini) were built by another build of kg" in result.stderr
+        assert "kg build REPORTS -o FILE" in result.stderr
+
+
+def test_store_query_warns_of_a_store_built_before_kg_stated_its_build(tmp_path: Path) -> None:
+    db = tmp_path / "store"
+    runner.invoke(app, ["build", str(DATA / "mini.txt"), "--store", str(db), "-w", "1", "-q"])
+    result = runner.invoke(app, ["query", "corpus-size", "--store", str(db)])
     assert result.exit_code == 0 and "warning" not in result.stderr
-    current = build_fingerprint()
-    out.write_text(out.read_text(encoding="utf-8").replace(current, "kg 0.0.1 jieba 0.42.1 0123456789abcdef"), "utf-8")
-    result = runner.invoke(app, ["query", "corpus-size", "--data", str(out)])
-    assert result.exit_code == 0 and result.stdout.startswith("reports")
-    assert "1 of 1 report graphs were built by another version of kg" in result.stderr
-    assert "kg build REPORTS -o FILE" in result.stderr
+    store = ox.Store(str(db))
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ ?r <{KG.builtWith}> ?v }} }}")
+    del store
+    result = runner.invoke(app, ["query", "corpus-size", "--store", str(db)])
+    assert result.exit_code == 0 and f"kg build REPORTS --store {db}" in result.stderr
+    assert "1 of 1 reports (mini) were built by another build of kg" in result.stderr
 
 
 def test_extract_jsonl_is_what_score_reads() -> None:

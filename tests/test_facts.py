@@ -8,7 +8,8 @@ import pyoxigraph as ox
 
 from kg.facts import Link, Milestone, Observation, find_facts
 from kg.graph import report_quads
-from kg.sparql import Result, load_store, run_query
+from kg.sparql import load_store, run_query
+from tests.conftest import UNION_FORMS, sorted_rows
 from tests.synthetic import synthetic
 
 REVIEW = "全年实现地区生产总值518亿元，增长6.3%。云栖大厦主体结顶。青枫研究院落户东湖片区。"
@@ -110,13 +111,8 @@ def test_links_are_also_stated_directly(seed_trig: Path) -> None:
     assert int(reified[0][0].value) == 0  # type: ignore[union-attr]
 
 
-def _cells(result: Result) -> list[tuple[str, ...]]:
-    return sorted(tuple(t.value if t else "" for t in row) for row in result.rows)
-
-
 def test_saved_queries_match_promises_and_targets_across_reports() -> None:
     from kg.sparql import resolve_query
-    from tests.conftest import DATA
 
     names = {"云栖大厦": "Project", "明湖中心": "Project"}
     plan = synthetic("", "竣工云栖大厦、明湖中心。地区生产总值增长7%。", names, "临江县", 2020)
@@ -136,8 +132,8 @@ def test_saved_queries_match_promises_and_targets_across_reports() -> None:
         ("地区生产总值", "2021", "7", "6.8")
     ]
     for name in ("promises-vs-delivery", "targets-vs-actuals"):
-        union = (DATA / "union-queries" / f"{name}.rq").read_text(encoding="utf-8")
-        assert _cells(run_query(store, resolve_query(name))) == _cells(run_query(store, union)), name
+        union = (UNION_FORMS / f"{name}.rq").read_text(encoding="utf-8")
+        assert sorted_rows(run_query(store, resolve_query(name))) == sorted_rows(run_query(store, union)), name
 
 
 def test_the_issue_examples_on_a_seed() -> None:

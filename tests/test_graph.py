@@ -47,6 +47,7 @@ BROKEN_SHORTCUTS = [
         'DELETE { ?m kg:subjectLabel ?l } INSERT { ?m kg:subjectLabel "别的项目"@zh } WHERE { ?m kg:subjectLabel ?l }',
         "kg:subjectLabel is not the label",
     ),
+    ("subject label dropped", "DELETE WHERE { ?m kg:subjectLabel ?l }", "kg:subjectLabel is not the label"),
     (
         "indicator label changed",
         'DELETE { ?o kg:indicatorLabel ?l } INSERT { ?o kg:indicatorLabel "人口"@zh }'

@@ -28,6 +28,7 @@ FOUND = [
     ),
     ("numbered code name", "完成“3+1”产业布局。", ("3+1", "Program")),
     ("coordinated places", "与北京、上海、广州开展合作。", ("上海", "Place")),
+    ("a field word after the class noun", "在青枫、云栖等项目方面取得新进展。", ("青枫", "Project")),
     ("project by head word", "建成滨江大厦、星河国际等5个项目。", ("滨江大厦", "Project")),
     ("list sibling takes the type", "建成滨江大厦、星河国际等5个项目。", ("星河国际", "Project")),
     ("body by short name", "区政府、区政协和区人大常委会召开会议。", ("区政协", "Organization")),
