@@ -217,6 +217,8 @@ class NameRules(Strict):
     region_prefixes: list[str]
     number_in_name: str
     event_ordinal: str
+    ordinal_heads: list[str]
+    ordinal_head_stops: list[str]
     numeral_in_name: str
     brand_prefixes: list[str]
     direction_in_name: str
@@ -353,6 +355,7 @@ class Recognizer:
         self.exclusion = re.compile("|".join(f"(?:{p.pattern})" for p in excl.patterns))
         self.number_in_name = re.compile(self.names.number_in_name)
         self.ordinal = re.compile(self.names.event_ordinal)
+        self.ordinal_heads = frozenset(self.names.ordinal_heads)
         self.numeral = re.compile(self.names.numeral_in_name)
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
         self.direction = re.compile(self.names.direction_in_name)
@@ -582,8 +585,8 @@ class Recognizer:
                 if j > 0 and (doc.words[j - 1] in self.event_openers or self.is_place_word(doc, j - 1)):
                     j -= 1  # after a region word or the host city (区|第六届运动会, 杭州|第|19|届|亚运会)
                 break
-            if label != "Program" and prev.text in self.object_stops:
-                break  # 梅彩片区|建设|先进制造业联合总部基地
+            if label not in ("Program", "Event") and prev.text in self.object_stops:
+                break  # 梅彩片区|建设|先进制造业联合总部基地 (but 创新驱动发展大会 is one event)
             if label == "Place" and prev.tag_ == "khead" and self.heads.get(prev.text) == "Place":
                 break  # 祥符片区|石祥路: another Place ends here
             if chars + len(prev.text) > self.names.max_chars:
@@ -779,6 +782,11 @@ class Recognizer:
                 continue  # 研发中心, 贫困地区: a weak head needs a proper name before it
             if self.bare_generic(doc, j, i, head, own):
                 continue  # 长效机制, 风险控制|机制, 公共服务|体制|机制: a phrase, not a named Program
+            if head in self.ordinal_heads and (
+                not any(self.ordinal.match("".join(doc.words[j : j + k])) for k in (1, 2, 3))
+                or any(w in name_part for w in self.names.ordinal_head_stops)
+            ):
+                continue  # 向大会报告, 第十四届人民代表大会: only a numbered gathering is a named event
             if self.level_word.match(name_part):
                 continue  # 省级试点: a level is no name
             if self.count_before.search(text, max(0, doc.starts[j] - 12), doc.starts[j]) and not any(
