@@ -122,6 +122,7 @@ NOT_FOUND = [
     ("a preposition does not open a name", "与东西部协作相衔接。", "与东"),
     ("a phrase with 的 in quote marks", "把群众“急难愁盼的事”办好。", "急难愁盼的事"),
     ("a stock metaphor in quotes", "做强制造业“主引擎”，培育科技创新“新动能”。", "主引擎"),
+    ("a stock metaphor of speed", "临江同城化按下“快进键”。", "快进键"),
     ("a share of something new", "推动制造业“含新量”持续提升。", "含新量"),
     ("one dictionary noun is a common word", "吸引更多跨国公司来此投资。", "跨国公司"),
     ("downtown is no body of the city", "推进市中心城区更新提升。", "市中心"),
