@@ -106,10 +106,16 @@ def extract_graph(
 
     With `data`, the report is read from those bytes instead of the file (a worker on
     another machine need not see the file); `path` still names it. `built_with` is the
-    kg:builtWith the graph states, as the process that started the build computed it, so that
-    every graph of one build states the same. Any failure becomes a :class:`ReportFailed`,
-    so that one report never stops the others.
+    kg:builtWith of the process that started the build: a worker running another build of kg
+    (other rules or versions) fails the report rather than label its graph as that build's.
+    Any failure becomes a :class:`ReportFailed`, so that one report never stops the others.
     """
+    if built_with is not None and built_with != build_fingerprint():
+        return ReportFailed(
+            str(path),
+            f"this worker runs another build of kg ({build_fingerprint()}) than the build's ({built_with});"
+            " install the same kg, jieba and spaCy on every worker, and do not edit kg's rules during a build",
+        )
     try:
         if data is None:
             ex = extract(path, max_bytes)

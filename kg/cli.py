@@ -66,7 +66,9 @@ def _warn_other_builds(db: ox.Store, data: list[Path] | None = None, store: Path
     other, reports = reports_of_other_builds(db)
     if not other:
         return
-    where = str(store) if store is not None else ", ".join(map(str, data or []))
+    files = [str(p) for p in data or []]
+    more = f" (+{len(files) - 3} files)" if len(files) > 3 else ""
+    where = str(store) if store is not None else ", ".join(files[:3]) + more
     rebuild = f"kg build REPORTS --store {store}" if store is not None else "kg build REPORTS -o FILE"
     named = ", ".join(iri.rsplit("/", 1)[-1] for iri in other[:3]) + (", …" if len(other) > 3 else "")
     typer.echo(

@@ -783,7 +783,8 @@ class Recognizer:
             if self.bare_generic(doc, j, i, head, own):
                 continue  # 长效机制, 风险控制|机制, 公共服务|体制|机制: a phrase, not a named Program
             if head in self.ordinal_heads and (
-                not any(self.ordinal.match("".join(doc.words[j : j + k])) for k in (1, 2, 3))
+                # the ordinal opens the name, or follows its host or opener (杭州|第八届…, 全市|第二届…)
+                not any(self.ordinal.match("".join(doc.words[o : o + k])) for o in (j, j + 1) for k in (1, 2, 3))
                 or any(w in name_part for w in self.names.ordinal_head_stops)
             ):
                 continue  # 向大会报告, 第十四届人民代表大会: only a numbered gathering is a named event
@@ -973,11 +974,11 @@ class Recognizer:
             if c.source != "head" or c.label not in ("Project", "Organization", "Place"):
                 continue
             place = c.label == "Place"
-            if place and (self.head_of(doc.words[c.end - 1]) or ("",))[0] not in self.listed_place_heads:
+            head = (self.head_of(doc.words[c.end - 1]) or ("",))[0]
+            if place and head not in self.listed_place_heads:
                 continue  # only villages, roads and areas pass their type to the names beside them
             label: EntityType | None = "Place" if place else None
             most = 3 if place else 6
-            head = (self.head_of(doc.words[c.end - 1]) or ("",))[0]
             # following siblings
             k = c.end
             while k < len(doc) and doc[k].text in _LIST_SEPARATORS:

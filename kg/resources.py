@@ -47,7 +47,7 @@ def ontology_dir() -> Path:
 
 # Files of the package that do not shape a report's graph: the interfaces over built graphs.
 _NOT_IN_FINGERPRINT = frozenset(
-    {"cli.py", "serve.py", "sparql.py", "panel.py", "evaluate.py", "progress.py", "distributed.py", "py.typed"}
+    {"cli.py", "serve.py", "sparql.py", "panel.py", "evaluate.py", "progress.py", "distributed.py"}
 )
 
 
@@ -63,8 +63,8 @@ def build_fingerprint() -> str:
         p.relative_to(package).as_posix(): p
         for p in package.rglob("*")
         if p.is_file()
+        and p.suffix in {".py", ".yaml", ".yml", ".json", ".jsonl", ".txt", ".tsv", ".csv", ".ttl"}
         and "__pycache__" not in p.parts
-        and p.suffix != ".pyc"
         and p.name not in _NOT_IN_FINGERPRINT
         and p.parent.name != "queries"
     }

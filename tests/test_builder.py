@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import kg.builder
 import kg.graph
 from kg.builder import ReportFailed, ReportGraph, build, extract_graph, graph_order
 from kg.errors import KgError
@@ -248,13 +249,29 @@ def test_store_skips_unchanged_and_replaces_only_the_changed_graph(tmp_path: Pat
     assert len(store) == len(seed_before) + len(mini_after)
 
 
-def test_a_worker_states_the_build_it_is_given() -> None:
-    """Workers state the kg:builtWith of the process that started the build, whatever they compute."""
+def test_a_worker_of_another_build_fails_its_reports() -> None:
+    """A worker whose kg differs from the build's (other rules or versions) labels no graph as the build's."""
     given = "kg 9.9.9 jieba 0.42.1 spacy 3.8.0 0123456789abcdef"
     outcome = extract_graph(DATA / "mini.txt", built_with=given)
-    assert isinstance(outcome, ReportGraph)
-    assert f'<{KG.builtWith}> "{given}"'.encode() in outcome.nquads
-    assert build_fingerprint().encode() not in outcome.nquads
+    assert isinstance(outcome, ReportFailed) and "another build of kg" in outcome.problem
+    same = extract_graph(DATA / "mini.txt", built_with=build_fingerprint())
+    assert isinstance(same, ReportGraph) and f'"{build_fingerprint()}"'.encode() in same.nquads
+
+
+def test_every_worker_states_the_build_of_the_process_that_started_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's workers are given the build's kg:builtWith (forked workers see this process's)."""
+    given = "kg 0.0.0 jieba 0.42.1 spacy 3.8.0 0123456789abcdef"
+    monkeypatch.setattr(kg.builder, "build_fingerprint", lambda: given)
+    out = tmp_path / "seeds.nq"
+    assert build([SEEDS], out, workers=2).reports == 2
+    stated = {
+        q.object.value
+        for q in ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)
+        if q.predicate.value == str(KG.builtWith)
+    }
+    assert stated == {given}
 
 
 # What an older build of kg left in a report's graph: another kg:builtWith, or none (before it was stated).

@@ -42,6 +42,7 @@ def test_lexicon_words_stay_whole_and_are_tagged() -> None:
         ("以临平街为中心", "街"),
         ("选题征集制、团队揭榜制等创新机制落地见效", "等"),  # 等 closing a list
         ("启动建设内地首个由港方主导运营园区", "由"),  # a preposition opening a guessed word
+        ("整治由里村、将军村等村庄", "由里村"),  # but not a village's name
     ],
 )
 def test_guessed_words_give_back_a_name_or_function_word(text: str, word: str) -> None:
