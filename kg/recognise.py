@@ -218,6 +218,7 @@ class NameRules(Strict):
     number_in_name: str
     event_ordinal: str
     ordinal_heads: list[str]
+    place_opens_name: str
     ordinal_head_stops: list[str]
     numeral_in_name: str
     brand_prefixes: list[str]
@@ -356,6 +357,7 @@ class Recognizer:
         self.number_in_name = re.compile(self.names.number_in_name)
         self.ordinal = re.compile(self.names.event_ordinal)
         self.ordinal_heads = frozenset(self.names.ordinal_heads)
+        self.place_opens_name = re.compile(self.names.place_opens_name)
         self.numeral = re.compile(self.names.numeral_in_name)
         self.brand_prefixes = frozenset(self.names.brand_prefixes)
         self.direction = re.compile(self.names.direction_in_name)
@@ -1104,8 +1106,15 @@ class Recognizer:
         cands = self.resolve(view, cands + self.list_siblings(view, cands), blocked)
         cands = self.merge_places(view, self.name_parts_after(view, cands))
         cands = self.built_facilities(view, cands)
+        cands = [c for c in cands if not self.opens_longer_name(view, c)]
         doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
         return doc
+
+    def opens_longer_name(self, doc: Toks, c: Candidate) -> bool:
+        """A place right before 国际 opens the name of an event, fair or zone (深圳|国际摄影周,
+        中国（深圳）国际…): not a mention of the place alone."""
+        end = doc.starts[c.end - 1] + len(doc.words[c.end - 1])
+        return c.label == "Place" and self.place_opens_name.match(doc.text, end) is not None
 
     def blocked_chars(self, doc: Toks, not_names: list[tuple[int, int]]) -> bytearray:
         """A mask of the characters no mention may touch: exclusions and quoted non-names."""
