@@ -752,7 +752,7 @@ class Recognizer:
                 j == i
                 and own
                 and tok.tag_ == "n"
-                and label != "Program"
+                and (label != "Program" or own in self.not_names)  # 名牌战略 is a strategy, 年度计划 no plan
                 and (own not in prefixes or head in self.names.word_not_relative_heads)
                 and not own.startswith(self.proper_openers)
             ):

@@ -132,6 +132,7 @@ NOT_FOUND = [
     ("fields listed before 等领域", "突出数字经济、未来产业等领域项目储备。", "未来产业"),
     ("a place opening a longer name", "举办临江国际摄影周。", "临江"),
     ("places in brackets opening a longer name", "推进中国（临江）国际农产园建设。", "临江"),
+    ("an annual plan is no named plan", "完成投资89亿元，占年度计划的102%。", "年度计划"),
     ("a community health centre is a kind", "加大社康中心投入力度。", "社康中心"),
     ("a gathering needs a number", "召开全区科技创新大会。", "科技创新大会"),
     ("a meeting of members is a formula", "召开第五次党员大会。", "党员大会"),
