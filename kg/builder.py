@@ -110,10 +110,11 @@ def extract_graph(
     (other rules or versions) fails the report rather than label its graph as that build's.
     Any failure becomes a :class:`ReportFailed`, so that one report never stops the others.
     """
-    if built_with is not None and built_with != build_fingerprint():
+    own = build_fingerprint()
+    if built_with is not None and built_with != own:
         return ReportFailed(
             str(path),
-            f"this worker runs another build of kg ({build_fingerprint()}) than the build's ({built_with});"
+            f"this worker runs another build of kg ({own}) than the build's ({built_with});"
             " install the same kg, jieba and spaCy on every worker, and do not edit kg's rules during a build",
         )
     try:

@@ -218,8 +218,8 @@ class NameRules(Strict):
     number_in_name: str
     event_ordinal: str
     ordinal_heads: list[str]
-    place_opens_name: str
     ordinal_head_stops: list[str]
+    place_opens_name: str
     numeral_in_name: str
     brand_prefixes: list[str]
     direction_in_name: str
@@ -1113,8 +1113,7 @@ class Recognizer:
     def opens_longer_name(self, doc: Toks, c: Candidate) -> bool:
         """A place right before 国际 opens the name of an event, fair or zone (深圳|国际摄影周,
         中国（深圳）国际…): not a mention of the place alone."""
-        end = doc.starts[c.end - 1] + len(doc.words[c.end - 1])
-        return c.label == "Place" and self.place_opens_name.match(doc.text, end) is not None
+        return c.label == "Place" and self.place_opens_name.match(doc.text, doc[c.start : c.end].end_char) is not None
 
     def blocked_chars(self, doc: Toks, not_names: list[tuple[int, int]]) -> bytearray:
         """A mask of the characters no mention may touch: exclusions and quoted non-names."""
